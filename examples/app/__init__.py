@@ -1,0 +1,1 @@
+"""Demo shop: a small FastAPI app with planted production mistakes."""

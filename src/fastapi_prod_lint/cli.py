@@ -1,0 +1,142 @@
+"""The `fastapi-prod-lint` command: check (default), rules, rule CODE."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from fastapi_prod_lint import __version__
+from fastapi_prod_lint.core.config import ConfigError, Settings, load_settings, parse_code_list
+from fastapi_prod_lint.core.engine import check_paths, check_source, find_root
+from fastapi_prod_lint.core.finding import Finding
+from fastapi_prod_lint.output import FORMATS
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fastapi-prod-lint",
+        description="Find the mistakes that take FastAPI services down in production.",
+        epilog="Other commands: `fastapi-prod-lint rules [--output-format json]` lists the rules;"
+        " `fastapi-prod-lint rule CODE` shows one rule's documentation.",
+    )
+    parser.add_argument("paths", nargs="*", default=["."], help="files or folders (default .)")
+    parser.add_argument("--select", help="comma-separated codes or prefixes to enable only")
+    parser.add_argument("--extend-select", help="codes or prefixes to enable as well")
+    parser.add_argument("--ignore", help="comma-separated codes or prefixes to disable")
+    parser.add_argument("--output-format", choices=sorted(FORMATS), default="text")
+    parser.add_argument("--stdin-filename", metavar="PATH",
+                        help="read the file's content from standard input (an editor buffer)")
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write a cache")
+    parser.add_argument("--cache-dir", type=Path, help="cache folder (default: "
+                        "$FASTAPI_PROD_LINT_CACHE_DIR or <project>/.fastapi_prod_lint_cache)")
+    parser.add_argument("-j", "--jobs", type=int, default=0, help="processes (default: cores)")
+    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser
+
+
+def _settings(args: argparse.Namespace, root: Path) -> Settings:
+    settings = load_settings(root)
+    changes: dict[str, object] = {}
+    if args.select:
+        changes["select"] = parse_code_list(args.select, "--select")
+    if args.extend_select:
+        changes["extend_select"] = (*settings.extend_select,
+                                    *parse_code_list(args.extend_select, "--extend-select"))
+    if args.ignore:
+        changes["ignore"] = (*settings.ignore, *parse_code_list(args.ignore, "--ignore"))
+    return settings.override(**changes) if changes else settings
+
+
+def run_check(argv: Sequence[str]) -> int:
+    args = _parser().parse_args(argv)
+    findings: list[Finding] = []
+    if args.stdin_filename:
+        path = Path(args.stdin_filename)
+        settings = _settings(args, find_root(path))
+        data = sys.stdin.buffer.read()
+        findings = check_source(data, args.stdin_filename, settings, use_cache=not args.no_cache)
+    else:
+        missing = [p for p in args.paths if not os.path.exists(p)]
+        if missing:
+            print(f"fastapi-prod-lint: error: no such file or folder: {missing[0]}",
+                  file=sys.stderr)
+            return EXIT_ERROR
+        roots = {find_root(Path(p)) for p in args.paths}
+        for root in sorted(roots):
+            settings = _settings(args, root)
+            paths = [p for p in args.paths if find_root(Path(p)) == root]
+            findings += check_paths(paths, settings, cache_dir=args.cache_dir,
+                                    use_cache=not args.no_cache, jobs=args.jobs or None)
+    output = FORMATS[args.output_format](sorted(findings))
+    if output:
+        print(output)
+    return EXIT_FINDINGS if findings and not args.exit_zero else EXIT_CLEAN
+
+
+def run_rules(argv: Sequence[str]) -> int:
+    from fastapi_prod_lint.core.rule import pylint_message_id
+    from fastapi_prod_lint.rules import ALL_RULES
+
+    parser = argparse.ArgumentParser(prog="fastapi-prod-lint rules")
+    parser.add_argument("--output-format", choices=["text", "json"], default="text")
+    args = parser.parse_args(argv)
+    if args.output_format == "json":
+        rows = [
+            {
+                "code": rule.code,
+                "name": rule.name,
+                "pylint_id": pylint_message_id(rule.code),
+                "summary": rule.summary(),
+                "default_enabled": rule.default_enabled,
+                "fixable": rule.fixable,
+                "options": {
+                    field.name.replace("_", "-"): list(field.default)
+                    if isinstance(field.default, tuple) else field.default
+                    for field in rule.option_fields()
+                },
+            }
+            for rule in ALL_RULES
+        ]
+        print(json.dumps(rows, indent=2))
+    else:
+        for rule in ALL_RULES:
+            state = "" if rule.default_enabled else " (opt-in)"
+            print(f"{rule.code}  {rule.name:<40} {rule.summary()}{state}")
+    return EXIT_CLEAN
+
+
+def run_rule(argv: Sequence[str]) -> int:
+    from fastapi_prod_lint.docs import render_rule, rule_by_selector
+
+    if len(argv) != 1:
+        print("usage: fastapi-prod-lint rule CODE", file=sys.stderr)
+        return EXIT_ERROR
+    rule = rule_by_selector(argv[0])
+    if rule is None:
+        print(f"fastapi-prod-lint: error: unknown rule `{argv[0]}`", file=sys.stderr)
+        return EXIT_ERROR
+    print(render_rule(rule))
+    return EXIT_CLEAN
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv[0] if argv else ""
+    try:
+        if command == "rules":
+            return run_rules(argv[1:])
+        if command == "rule":
+            return run_rule(argv[1:])
+        return run_check(argv[1:] if command == "check" else argv)
+    except ConfigError as error:
+        print(f"fastapi-prod-lint: configuration error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except SystemExit as exit_:  # argparse's usage errors
+        return EXIT_ERROR if exit_.code not in (0, None) else EXIT_CLEAN

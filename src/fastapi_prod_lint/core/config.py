@@ -1,0 +1,220 @@
+"""Settings from `[tool.fastapi-prod-lint]` in pyproject.toml; every error names the bad key."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import functools
+import hashlib
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Any
+
+from fastapi_prod_lint.core.finding import SYNTAX_ERROR_CODE
+from fastapi_prod_lint.core.rule import Rule, option_key
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+TABLE = "tool.fastapi-prod-lint"
+LIST_KEYS = ("select", "ignore", "extend-select", "extend-ignore", "exclude", "extend-exclude")
+DEFAULT_EXCLUDE = (".git", ".venv", "venv", "__pycache__", "build", "dist", ".tox", ".nox")
+
+
+class ConfigError(Exception):
+    """A configuration problem; the message names the key (and the file) at fault."""
+
+
+def _all_rules() -> tuple[type[Rule], ...]:
+    from fastapi_prod_lint.rules import ALL_RULES
+
+    return ALL_RULES
+
+
+def known_codes() -> dict[str, str]:
+    """code -> rule name, the syntax-error code included."""
+    codes = {rule.code: rule.name for rule in _all_rules()}
+    codes[SYNTAX_ERROR_CODE] = "syntax-error"
+    return codes
+
+
+def option_specs() -> dict[str, tuple[type[Rule], dataclasses.Field[Any]]]:
+    """pyproject key -> (rule, options field), for every rule option."""
+    specs: dict[str, tuple[type[Rule], dataclasses.Field[Any]]] = {}
+    for rule in _all_rules():
+        for option in rule.option_fields():
+            specs[option_key(option.name)] = (rule, option)
+    return specs
+
+
+def _default(option: dataclasses.Field[Any]) -> Any:
+    if option.default is not dataclasses.MISSING:
+        return option.default
+    return option.default_factory()  # type: ignore[misc]
+
+
+def coerce_option(key: str, option: dataclasses.Field[Any], value: Any, where: str) -> Any:
+    """Check a raw option value against the option's default type; tuple options take lists."""
+    default = _default(option)
+    if isinstance(default, tuple):
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: `{key}` must be a list of strings, got {value!r}")
+        return tuple(value)
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: `{key}` must be true or false, got {value!r}")
+        return value
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: `{key}` must be an integer, got {value!r}")
+        return value
+    if not isinstance(value, type(default)):
+        raise ConfigError(f"{where}: `{key}` must be a {type(default).__name__}, got {value!r}")
+    return value
+
+
+def _selector_length(selector: str, code: str) -> int:
+    """How specifically `selector` matches `code` (-1: no match). ALL matches everything."""
+    if selector == "ALL":
+        return 0
+    return len(selector) if code.startswith(selector) else -1
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def is_enabled(self, rule: type[Rule] | str) -> bool:
+        code = rule if isinstance(rule, str) else rule.code
+        default_on = True if isinstance(rule, str) else rule.default_enabled
+        positive = [*(self.select or ()), *self.extend_select]
+        best = max((_selector_length(s, code) for s in positive), default=-1)
+        if self.select is None and default_on:
+            best = max(best, 0)
+        worst = max((_selector_length(s, code) for s in self.ignore), default=-1)
+        return best >= 0 and best > worst
+
+    def enabled_rules(self) -> list[Rule]:
+        """Instances of every enabled rule, each with its options."""
+        return [rule(self.options_for(rule)) for rule in _all_rules() if self.is_enabled(rule)]
+
+    def options_for(self, rule: type[Rule]) -> Any:
+        values = {}
+        for option in rule.option_fields():
+            key = option_key(option.name)
+            if key in self.options:
+                values[option.name] = self.options[key]
+        return rule.Options(**values)
+
+    def ignored_codes_for(self, relpath: str) -> tuple[str, ...]:
+        return tuple(
+            code
+            for pattern, codes in self.per_file_ignores
+            if fnmatch(relpath, pattern) or fnmatch(relpath, f"*/{pattern}")
+            for code in codes
+        )
+
+    def fingerprint(self) -> str:
+        return hashlib.blake2b(repr(self).encode(), digest_size=8).hexdigest()
+
+    def override(self, **changes: Any) -> Settings:
+        """A copy with the given fields replaced (front ends' own options win)."""
+        if "options" in changes:
+            changes["options"] = {**self.options, **changes["options"]}
+        return dataclasses.replace(self, **changes)
+
+
+def _check_selectors(key: str, value: Any, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: `{key}` must be a list of rule codes, got {value!r}")
+    return tuple(validate_selector(v, f"{where}: `{key}`") for v in value)
+
+
+def validate_selector(selector: str, where: str) -> str:
+    """A code prefix (`FPL1`, `FPL101`), `ALL`, or a rule name; returns the code prefix."""
+    selector = selector.strip()
+    codes = known_codes()
+    by_name = {name: code for code, name in codes.items()}
+    if selector in by_name:
+        return by_name[selector]
+    upper = selector.upper()
+    if upper == "ALL" or any(code.startswith(upper) for code in codes):
+        return upper
+    close = difflib.get_close_matches(selector, [*codes, *by_name], n=1)
+    hint = f" (did you mean `{close[0]}`?)" if close else ""
+    raise ConfigError(f"{where}: unknown rule code `{selector}`{hint}")
+
+
+def settings_from_table(table: Mapping[str, Any], where: str) -> Settings:
+    """Settings from the `[tool.fastapi-prod-lint]` table; `where` names its file in errors."""
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where}: `{TABLE}` must be a table")
+    specs = option_specs()
+    known = {*LIST_KEYS, "per-file-ignores", *specs}
+    values: dict[str, Any] = {}
+    options: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in known:
+            close = difflib.get_close_matches(key, sorted(known), n=1)
+            hint = f" (did you mean `{close[0]}`?)" if close else ""
+            raise ConfigError(f"{where}: unknown key `{TABLE}.{key}`{hint}")
+        if key in ("select", "ignore", "extend-select", "extend-ignore"):
+            values[key] = _check_selectors(key, value, where)
+        elif key in ("exclude", "extend-exclude"):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{where}: `{key}` must be a list of glob patterns")
+            values[key] = tuple(value)
+        elif key == "per-file-ignores":
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"{where}: `per-file-ignores` must be a table of glob = [codes]")
+            values[key] = tuple(
+                (pattern, _check_selectors(f"per-file-ignores.{pattern}", codes, where))
+                for pattern, codes in value.items()
+            )
+        else:
+            options[key] = coerce_option(key, specs[key][1], value, where)
+    return Settings(
+        select=values.get("select"),
+        extend_select=values.get("extend-select", ()),
+        ignore=(*values.get("ignore", ()), *values.get("extend-ignore", ())),
+        per_file_ignores=values.get("per-file-ignores", ()),
+        exclude=(*values.get("exclude", DEFAULT_EXCLUDE), *values.get("extend-exclude", ())),
+        options=options,
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def load_settings(root: Path) -> Settings:
+    """The settings of the project at `root` (defaults when it has no table); read once."""
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return Settings()
+    try:
+        with open(pyproject, "rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{pyproject}: cannot read TOML: {error}") from error
+    table = data.get("tool", {}).get("fastapi-prod-lint")
+    if table is None:
+        return Settings()
+    return settings_from_table(table, str(pyproject))
+
+
+def parse_code_list(value: str | Sequence[str], where: str) -> tuple[str, ...]:
+    """`FPL101,FPL2` from a command line or another tool's option, validated."""
+    items = value.split(",") if isinstance(value, str) else list(value)
+    return tuple(validate_selector(item, where) for item in items if item.strip())

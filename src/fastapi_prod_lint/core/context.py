@@ -1,0 +1,85 @@
+"""`ModuleContext`: what a rule may ask about the module being checked and where the walk is."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from fastapi_prod_lint.core.imports import FUNCTION_NODES, Binding, LocalScope, local_scope
+from fastapi_prod_lint.core.project import ProjectIndex
+from fastapi_prod_lint.core.semantics import Role
+from fastapi_prod_lint.core.summary import dotted_parts, resolve_parts
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+
+
+@dataclass(slots=True)
+class Scope:
+    node: ast.AST  # the Module, ClassDef, FunctionDef, AsyncFunctionDef or Lambda
+    qualname: str  # inside the module: "", "Class", "Class.method", "f.<locals>.g"
+    local: LocalScope | None = None  # function scopes only
+
+
+@dataclass
+class ModuleContext:
+    path: str  # as the user named it; findings carry it
+    module: str
+    is_package: bool
+    lines: list[str]
+    index: ProjectIndex
+    bindings: dict[str, Binding]
+    scopes: list[Scope] = field(default_factory=list)
+
+    # -- the scope stack, maintained by the engine ------------------------------------------
+    def push_scope(self, node: ast.AST) -> None:
+        parent = self.scopes[-1].qualname if self.scopes else ""
+        if isinstance(node, FUNCTION_NODES):
+            name = "<lambda>" if isinstance(node, ast.Lambda) else node.name
+            local = local_scope(node, self.module, self.is_package)
+        else:
+            name, local = getattr(node, "name", ""), None
+        nested = self.scopes and isinstance(self.scopes[-1].node, FUNCTION_NODES)
+        qualname = f"{parent}.<locals>.{name}" if nested else (f"{parent}.{name}" if parent
+                                                               else name)
+        self.scopes.append(Scope(node, qualname, local))
+
+    def pop_scope(self) -> None:
+        self.scopes.pop()
+
+    # -- where are we? -----------------------------------------------------------------------
+    def enclosing_function(self) -> FunctionNode | None:
+        """The innermost function or lambda whose body the walk is in."""
+        for scope in reversed(self.scopes):
+            if isinstance(scope.node, FUNCTION_NODES):
+                return scope.node
+        return None
+
+    def in_async_function(self) -> bool:
+        return isinstance(self.enclosing_function(), ast.AsyncFunctionDef)
+
+    def function_qualname(self) -> str | None:
+        """The dotted project name of the innermost enclosing function (`app.routes.get_item`)."""
+        for scope in reversed(self.scopes):
+            if isinstance(scope.node, FUNCTION_NODES):
+                return f"{self.module}.{scope.qualname}" if self.module else scope.qualname
+        return None
+
+    def function_roles(self) -> list[Role]:
+        """How FastAPI uses the innermost enclosing function (route, dependency, ...)."""
+        qualname = self.function_qualname()
+        return [] if qualname is None else self.index.fastapi.roles_of(qualname)
+
+    # -- names -------------------------------------------------------------------------------
+    def qualified_name(self, expr: ast.expr) -> str | None:
+        """The canonical dotted name an expression refers to, through imports, aliases and
+        re-exports in other project modules; None for locals and anything not a name chain."""
+        parts = dotted_parts(expr)
+        if parts is None:
+            return None
+        local_scopes = tuple(
+            scope.local
+            for scope in reversed(self.scopes)
+            if scope.local is not None
+        )
+        resolved = resolve_parts(parts, self.bindings, local_scopes)
+        return None if resolved is None else self.index.canonical(resolved)

@@ -1,0 +1,31 @@
+"""What a rule reports: a `Finding` at a 1-based line and 0-based character column."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SYNTAX_ERROR_CODE = "FPL001"
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    """One problem in one file. Sorting orders by path, then position, then code."""
+
+    path: str
+    line: int
+    col: int
+    code: str
+    message: str
+    end_line: int | None = None
+    end_col: int | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "column": self.col + 1,
+            "end_line": self.end_line,
+            "end_column": None if self.end_col is None else self.end_col + 1,
+            "code": self.code,
+            "message": self.message,
+        }

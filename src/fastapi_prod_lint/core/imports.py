@@ -1,0 +1,170 @@
+"""Name bindings of a module and of function scopes: alias -> canonical dotted name."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+BUILTIN_NAMES = frozenset(dir(builtins))
+FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """What a module-level name is bound to.
+
+    kind: "import" (target is the canonical dotted name), "function", "class" or "assign"
+    (target is the dotted name of the module-level definition itself).
+    """
+
+    kind: str
+    target: str
+    line: int
+    type_checking: bool = False
+
+
+def resolve_relative(module: str, is_package: bool, level: int, name: str | None) -> str:
+    """The absolute module named by `from <level dots><name> import ...` inside `module`."""
+    if level == 0:
+        return name or ""
+    parts = module.split(".") if module else []
+    if not is_package:
+        parts = parts[:-1]
+    if level > 1:
+        parts = parts[: len(parts) - (level - 1)] if level - 1 <= len(parts) else []
+    base = ".".join(parts)
+    if name:
+        return f"{base}.{name}" if base else name
+    return base
+
+
+def import_bindings(
+    node: ast.Import | ast.ImportFrom, module: str, is_package: bool
+) -> Iterator[tuple[str, str]]:
+    """(local name, canonical dotted name) for every name an import statement binds."""
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            if alias.asname:
+                yield alias.asname, alias.name
+            else:
+                top = alias.name.partition(".")[0]
+                yield top, top
+        return
+    source = resolve_relative(module, is_package, node.level, node.module)
+    for alias in node.names:
+        if alias.name == "*":
+            continue
+        target = f"{source}.{alias.name}" if source else alias.name
+        yield alias.asname or alias.name, target
+
+
+def is_type_checking_test(test: ast.expr) -> bool:
+    """`if TYPE_CHECKING:` or `if typing.TYPE_CHECKING:`."""
+    if isinstance(test, ast.Name):
+        return test.id == "TYPE_CHECKING"
+    return isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+
+
+def top_level_statements(body: list[ast.stmt]) -> Iterator[tuple[ast.stmt, bool]]:
+    """Statements that run at module level, descending into if/try/with blocks.
+
+    Yields (statement, only_under_type_checking).
+    """
+    stack: list[tuple[ast.stmt, bool]] = [(stmt, False) for stmt in reversed(body)]
+    while stack:
+        stmt, type_checking = stack.pop()
+        yield stmt, type_checking
+        children: list[tuple[list[ast.stmt], bool]] = []
+        if isinstance(stmt, ast.If):
+            guarded = type_checking or is_type_checking_test(stmt.test)
+            children = [(stmt.body, guarded), (stmt.orelse, type_checking)]
+        elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+            try_stmt: ast.Try = stmt  # type: ignore[assignment]
+            children = [(try_stmt.body, type_checking), (try_stmt.orelse, type_checking)]
+            children += [(handler.body, type_checking) for handler in try_stmt.handlers]
+            children.append((try_stmt.finalbody, type_checking))
+        elif isinstance(stmt, (ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.While)):
+            children = [(stmt.body, type_checking)]
+        for block, guarded in reversed(children):
+            stack.extend((child, guarded) for child in reversed(block))
+
+
+def assigned_names(target: ast.expr) -> Iterator[str]:
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from assigned_names(element)
+    elif isinstance(target, ast.Starred):
+        yield from assigned_names(target.value)
+
+
+def module_bindings(tree: ast.Module, module: str, is_package: bool) -> dict[str, Binding]:
+    """Every module-level name and what it is bound to; the last binding in source order wins."""
+    bindings: dict[str, Binding] = {}
+    prefix = f"{module}." if module else ""
+    for stmt, type_checking in top_level_statements(tree.body):
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            for local, target in import_bindings(stmt, module, is_package):
+                bindings[local] = Binding("import", target, stmt.lineno, type_checking)
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            bindings[stmt.name] = Binding("function", prefix + stmt.name, stmt.lineno)
+        elif isinstance(stmt, ast.ClassDef):
+            bindings[stmt.name] = Binding("class", prefix + stmt.name, stmt.lineno)
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for target in targets:
+                for name in assigned_names(target):
+                    if name not in bindings or bindings[name].kind != "import":
+                        bindings[name] = Binding("assign", prefix + name, stmt.lineno)
+    return bindings
+
+
+@dataclass(frozen=True, slots=True)
+class LocalScope:
+    """Names bound inside one function: its parameters, assignments and local imports."""
+
+    names: frozenset[str]
+    imports: dict[str, str]
+
+
+def walk_own_scope(nodes: list[ast.AST]) -> Iterator[ast.AST]:
+    """Every node of a scope's body, not descending into nested scopes' bodies."""
+    stack = list(reversed(nodes))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, SCOPE_NODES):
+            continue
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+
+
+def local_scope(func: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, module: str,
+                is_package: bool) -> LocalScope:
+    """The bindings a function's own body makes (its nested scopes' names included)."""
+    args = func.args
+    names = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+    names.update(a.arg for a in (args.vararg, args.kwarg) if a is not None)
+    imports: dict[str, str] = {}
+    body: list[ast.AST] = [func.body] if isinstance(func, ast.Lambda) else list(func.body)
+    declared_global: set[str] = set()
+    for node in walk_own_scope(body):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for local, target in import_bindings(node, module, is_package):
+                imports[local] = target
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            declared_global.update(node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            continue
+    names -= declared_global
+    names -= imports.keys()
+    return LocalScope(frozenset(names), imports)

@@ -1,0 +1,354 @@
+"""`ModuleSummary`: the compact facts of one module that cross-file analysis needs, in one pass."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from fastapi_prod_lint.core.imports import (
+    BUILTIN_NAMES,
+    Binding,
+    LocalScope,
+    import_bindings,
+    local_scope,
+    module_bindings,
+    top_level_statements,
+    walk_own_scope,
+)
+
+DEPENDS_NAMES = frozenset(
+    {"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends", "fastapi.params.Security"}
+)
+ANNOTATED_NAMES = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
+LOCAL_PREFIX = "~"  # a dotted name whose head is a function-local variable: "~app.include_router"
+
+
+@dataclass(frozen=True, slots=True)
+class Arg:
+    """An argument as the index needs it: a string, a resolved name, a list or a call."""
+
+    kind: str  # "str" | "name" | "list" | "call" | "other"
+    value: str = ""
+    items: tuple[Arg, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CallSite:
+    func: str
+    line: int
+    col: int
+    args: tuple[Arg, ...] = ()
+    kwargs: tuple[tuple[str, Arg], ...] = ()
+
+    def kwarg(self, key: str) -> Arg | None:
+        return next((value for name, value in self.kwargs if name == key), None)
+
+    @property
+    def method(self) -> str:
+        return self.func.rpartition(".")[2]
+
+    @property
+    def receiver(self) -> str:
+        return self.func.rpartition(".")[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    annotation: str | None  # dotted name of the annotation (an alias or a class), if simple
+    depends: tuple[str, ...]  # Depends()/Security() targets in its default or Annotated[...]
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionInfo:
+    name: str  # "f" or "Class.method"
+    line: int
+    col: int
+    is_async: bool
+    decorators: tuple[CallSite, ...]
+    params: tuple[Param, ...]
+    calls: tuple[CallSite, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ClassInfo:
+    name: str
+    line: int
+    bases: tuple[str, ...]
+    keywords: tuple[tuple[str, Arg], ...]
+    fields: tuple[tuple[str, str], ...]  # (name, annotation source)
+    methods: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AliasInfo:
+    """`CurrentUser = Annotated[User, Depends(get_current_user)]`."""
+
+    name: str
+    line: int
+    annotated_type: str | None
+    depends: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportEdge:
+    target: str  # canonical dotted name imported ("app.models.User", "time")
+    line: int
+    type_checking: bool
+    in_function: bool
+
+
+@dataclass(slots=True)
+class ModuleSummary:
+    module: str
+    path: str
+    is_package: bool
+    digest: str
+    bindings: dict[str, Binding] = field(default_factory=dict)
+    imports: list[ImportEdge] = field(default_factory=list)
+    functions: dict[str, FunctionInfo] = field(default_factory=dict)
+    classes: dict[str, ClassInfo] = field(default_factory=dict)
+    assigns: dict[str, CallSite] = field(default_factory=dict)  # module-level `x = Call(...)`
+    aliases: dict[str, AliasInfo] = field(default_factory=dict)
+    calls: list[CallSite] = field(default_factory=list)  # module-level calls
+    depends: set[str] = field(default_factory=set)  # every Depends()/Security() target
+
+
+def dotted_parts(expr: ast.expr) -> list[str] | None:
+    """`a.b.c` -> ["a", "b", "c"]; None for anything that is not a plain name chain."""
+    parts: list[str] = []
+    while isinstance(expr, ast.Attribute):
+        parts.append(expr.attr)
+        expr = expr.value
+    if not isinstance(expr, ast.Name):
+        return None
+    parts.append(expr.id)
+    parts.reverse()
+    return parts
+
+
+def resolve_parts(
+    parts: list[str], bindings: dict[str, Binding], scopes: tuple[LocalScope, ...]
+) -> str | None:
+    """The canonical dotted name of a name chain, looking through local scopes then the module.
+
+    A chain whose head is a plain local variable yields None.
+    """
+    head = parts[0]
+    for scope in scopes:
+        if head in scope.imports:
+            return ".".join([scope.imports[head], *parts[1:]])
+        if head in scope.names:
+            return None
+    binding = bindings.get(head)
+    if binding is not None:
+        base = binding.target
+    elif head in BUILTIN_NAMES:
+        base = f"builtins.{head}"
+    else:
+        return None
+    return ".".join([base, *parts[1:]])
+
+
+class _Summarizer:
+    def __init__(self, summary: ModuleSummary) -> None:
+        self.summary = summary
+
+    def name(self, expr: ast.expr, scopes: tuple[LocalScope, ...] = ()) -> str | None:
+        parts = dotted_parts(expr)
+        if parts is None:
+            return None
+        resolved = resolve_parts(parts, self.summary.bindings, scopes)
+        if resolved is None and scopes:
+            return LOCAL_PREFIX + ".".join(parts)
+        return resolved
+
+    def arg(self, expr: ast.expr, scopes: tuple[LocalScope, ...]) -> Arg:
+        if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+            return Arg("str", expr.value)
+        if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+            return Arg("list", "", tuple(self.arg(e, scopes) for e in expr.elts))
+        if isinstance(expr, ast.Call):
+            items = tuple(self.arg(a, scopes) for a in expr.args)
+            return Arg("call", self.name(expr.func, scopes) or "", items)
+        name = self.name(expr, scopes)
+        return Arg("name", name) if name else Arg("other")
+
+    def call(self, node: ast.Call, scopes: tuple[LocalScope, ...]) -> CallSite | None:
+        func = self.name(node.func, scopes)
+        if func is None:
+            return None
+        return CallSite(
+            func,
+            node.lineno,
+            node.col_offset,
+            tuple(self.arg(a, scopes) for a in node.args),
+            tuple((k.arg, self.arg(k.value, scopes)) for k in node.keywords if k.arg),
+        )
+
+    def depends_target(self, node: ast.Call, annotated_type: ast.expr | None,
+                       scopes: tuple[LocalScope, ...]) -> str | None:
+        """The dependency of a `Depends(f)` call (the annotated class for `Depends()`)."""
+        if self.name(node.func, scopes) not in DEPENDS_NAMES:
+            return None
+        target = node.args[0] if node.args else None
+        for keyword in node.keywords:
+            if keyword.arg == "dependency":
+                target = keyword.value
+        if target is None:
+            target = annotated_type
+        return None if target is None else self.name(target, scopes)
+
+    def annotation_depends(
+        self, annotation: ast.expr | None, scopes: tuple[LocalScope, ...]
+    ) -> tuple[str | None, tuple[str, ...]]:
+        """(dotted name of the annotation or its Annotated type, Depends targets in it)."""
+        if annotation is None:
+            return None, ()
+        if isinstance(annotation, ast.Subscript) and self.name(annotation.value, scopes) in (
+            ANNOTATED_NAMES
+        ):
+            elements = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else []
+            if not elements:
+                return None, ()
+            base = elements[0]
+            found = []
+            for extra in elements[1:]:
+                if isinstance(extra, ast.Call):
+                    target = self.depends_target(extra, base, scopes)
+                    if target:
+                        found.append(target)
+            return self.name(base, scopes), tuple(found)
+        return self.name(annotation, scopes), ()
+
+    def function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str) -> None:
+        summary = self.summary
+        scope = local_scope(node, summary.module, summary.is_package)
+        scopes = (scope,)
+        decorators = []
+        for decorator in node.decorator_list:
+            if isinstance(decorator, ast.Call):
+                site = self.call(decorator, ())
+            else:
+                name = self.name(decorator)
+                site = CallSite(name, decorator.lineno, decorator.col_offset) if name else None
+            if site is not None:
+                decorators.append(site)
+        args = node.args
+        positional = [*args.posonlyargs, *args.args]
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
+        defaults += args.defaults
+        pairs = [*zip(positional, defaults), *zip(args.kwonlyargs, args.kw_defaults)]
+        params = []
+        for arg, default in pairs:
+            annotation, depends = self.annotation_depends(arg.annotation, ())
+            if isinstance(default, ast.Call):
+                annotated = arg.annotation
+                target = self.depends_target(default, annotated, ())
+                if target:
+                    depends = (*depends, target)
+            params.append(Param(arg.arg, annotation, depends))
+        calls = []
+        for child in walk_own_scope(list(node.body)):
+            if isinstance(child, ast.Call):
+                site = self.call(child, scopes)
+                if site is not None:
+                    calls.append(site)
+                    if site.func in DEPENDS_NAMES:
+                        target = self.depends_target(child, None, scopes)
+                        if target:
+                            summary.depends.add(target)
+        for param in params:
+            summary.depends.update(param.depends)
+        for decorator_site in decorators:
+            self.collect_depends(decorator_site)
+        summary.functions[qualname] = FunctionInfo(
+            qualname,
+            node.lineno,
+            node.col_offset,
+            isinstance(node, ast.AsyncFunctionDef),
+            tuple(decorators),
+            tuple(params),
+            tuple(calls),
+        )
+
+    def collect_depends(self, site: CallSite) -> None:
+        """Depends() targets inside a call's arguments (`dependencies=[Depends(f)]`)."""
+        stack = [*site.args, *(value for _, value in site.kwargs)]
+        while stack:
+            arg = stack.pop()
+            if arg.kind == "call" and arg.value in DEPENDS_NAMES and arg.items:
+                if arg.items[0].kind == "name":
+                    self.summary.depends.add(arg.items[0].value)
+            stack.extend(arg.items)
+
+    def class_(self, node: ast.ClassDef) -> None:
+        bases = tuple(name for name in (self.name(b) for b in node.bases) if name)
+        keywords = tuple((k.arg, self.arg(k.value, ())) for k in node.keywords if k.arg)
+        fields = []
+        methods = []
+        for stmt in node.body:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                fields.append((stmt.target.id, ast.unparse(stmt.annotation)))
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                methods.append(stmt.name)
+                self.function(stmt, f"{node.name}.{stmt.name}")
+        self.summary.classes[node.name] = ClassInfo(
+            node.name, node.lineno, bases, keywords, tuple(fields), tuple(methods)
+        )
+
+    def module_level(self, tree: ast.Module) -> None:
+        summary = self.summary
+        for stmt, type_checking in top_level_statements(tree.body):
+            if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                for _, target in import_bindings(stmt, summary.module, summary.is_package):
+                    summary.imports.append(ImportEdge(target, stmt.lineno, type_checking, False))
+                if isinstance(stmt, ast.Import):
+                    for alias in stmt.names:  # `import a.b` imports a.b, not only `a`
+                        if "." in alias.name and not alias.asname:
+                            edge = ImportEdge(alias.name, stmt.lineno, type_checking, False)
+                            summary.imports.append(edge)
+            elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.function(stmt, stmt.name)
+            elif isinstance(stmt, ast.ClassDef):
+                self.class_(stmt)
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+                self.assignment(stmt)
+            elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
+                self.module_call(stmt.value)
+
+    def assignment(self, stmt: ast.Assign | ast.AnnAssign) -> None:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        names = [t.id for t in targets if isinstance(t, ast.Name)]
+        value = stmt.value
+        if value is None or not names:
+            return
+        if isinstance(value, ast.Call):
+            site = self.module_call(value)
+            if site is not None:
+                for name in names:
+                    self.summary.assigns[name] = site
+        elif isinstance(value, ast.Subscript):
+            annotated_type, depends = self.annotation_depends(value, ())
+            if depends:
+                self.summary.depends.update(depends)
+                for name in names:
+                    self.summary.aliases[name] = AliasInfo(
+                        name, stmt.lineno, annotated_type, depends
+                    )
+
+    def module_call(self, node: ast.Call) -> CallSite | None:
+        site = self.call(node, ())
+        if site is not None:
+            self.summary.calls.append(site)
+            self.collect_depends(site)
+        return site
+
+
+def summarize(tree: ast.Module, module: str, path: str, is_package: bool, digest: str
+              ) -> ModuleSummary:
+    """The summary of one parsed module."""
+    summary = ModuleSummary(module, path, is_package, digest)
+    summary.bindings = module_bindings(tree, module, is_package)
+    _Summarizer(summary).module_level(tree)
+    return summary

@@ -1,0 +1,90 @@
+"""The flake8 adapter (entry point `FPL`): options in, findings out; no rule logic here."""
+
+from __future__ import annotations
+
+import argparse
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from fastapi_prod_lint import __version__
+from fastapi_prod_lint.core.config import (
+    coerce_option,
+    load_settings,
+    option_specs,
+    parse_code_list,
+)
+from fastapi_prod_lint.core.engine import check_data, find_root, project_for
+
+STDIN_NAMES = ("stdin", "-", "<stdin>")
+
+
+def flag(key: str) -> str:
+    return f"--fpl-{key}"
+
+
+class Flake8Plugin:
+    """Runs every enabled fastapi-prod-lint rule on the file flake8 hands over.
+
+    flake8 may give an editor's unsaved buffer (`flake8 - --stdin-display-name PATH`): the
+    buffer replaces that file, the rest of the project is read from disk.
+    """
+
+    name = "fastapi-prod-lint"
+    version = __version__
+
+    def __init__(self, tree: ast.Module, filename: str, lines: list[str],
+                 options: argparse.Namespace | None = None) -> None:
+        self.tree = tree
+        self.filename = filename
+        self.lines = lines
+        self.options = options
+
+    @classmethod
+    def add_options(cls, manager: Any) -> None:
+        manager.add_option(
+            "--fpl-select", default=None, parse_from_config=True, comma_separated_list=True,
+            help="fastapi-prod-lint codes to run (default: the project's pyproject.toml)",
+        )
+        manager.add_option(
+            "--fpl-ignore", default=None, parse_from_config=True, comma_separated_list=True,
+            help="fastapi-prod-lint codes to skip (besides the project's pyproject.toml)",
+        )
+        for key, (rule, _) in sorted(option_specs().items()):
+            manager.add_option(
+                flag(key), default=None, parse_from_config=True, comma_separated_list=True,
+                help=f"{rule.code} option `{key}` (default: the project's pyproject.toml)",
+            )
+
+    def run(self) -> Iterator[tuple[int, int, str, type[Flake8Plugin]]]:
+        display = self.filename
+        path = Path("stdin.py" if display in STDIN_NAMES else display).absolute()
+        root = find_root(path)
+        settings = load_settings(root)
+        overrides = self._overrides()
+        if overrides:
+            settings = settings.override(**overrides)
+        project = project_for(path, settings)
+        data = "".join(self.lines).encode("utf-8", errors="surrogateescape")
+        for finding in check_data(project, path, display, data, self.tree):
+            yield finding.line, finding.col, f"{finding.code} {finding.message}", type(self)
+
+    def _overrides(self) -> dict[str, Any]:
+        if self.options is None:
+            return {}
+        changes: dict[str, Any] = {}
+        select = getattr(self.options, "fpl_select", None)
+        if select:
+            changes["select"] = parse_code_list(select, "--fpl-select")
+        ignore = getattr(self.options, "fpl_ignore", None)
+        if ignore:
+            changes["ignore"] = parse_code_list(ignore, "--fpl-ignore")
+        options = {}
+        for key, (_, option) in option_specs().items():
+            value = getattr(self.options, "fpl_" + key.replace("-", "_"), None)
+            if value is not None:
+                options[key] = coerce_option(key, option, value, flag(key))
+        if options:
+            changes["options"] = options
+        return changes

@@ -1,0 +1,74 @@
+"""The pylint adapter: one checker, symbols = rule names; users load
+`fastapi_prod_lint.pylint`. No rule logic here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from astroid import nodes
+from pylint.checkers import BaseChecker
+
+from fastapi_prod_lint.core.config import coerce_option, load_settings, option_specs
+from fastapi_prod_lint.core.engine import check_data, find_root, project_for
+from fastapi_prod_lint.core.rule import pylint_message_id
+from fastapi_prod_lint.rules import ALL_RULES, RULES_BY_CODE
+
+if TYPE_CHECKING:
+    from pylint.lint import PyLinter
+
+
+def _options() -> tuple[tuple[str, dict[str, Any]], ...]:
+    return tuple(
+        (
+            f"fpl-{key}",
+            {
+                "type": "csv",
+                "default": None,
+                "metavar": "<names>",
+                "help": f"{rule.code} option `{key}` (default: the project's pyproject.toml)",
+            },
+        )
+        for key, (rule, _) in sorted(option_specs().items())
+    )
+
+
+class FastAPIProdLintChecker(BaseChecker):
+    """Runs every enabled fastapi-prod-lint rule; each rule is one message."""
+
+    name = "fastapi-prod-lint"
+    msgs = {
+        pylint_message_id(rule.code): ("%s", rule.name, rule.summary()) for rule in ALL_RULES
+    }
+    options = _options()
+
+    def visit_module(self, node: nodes.Module) -> None:
+        display = node.file or f"{node.name.replace('.', '/')}.py"
+        path = Path(display).absolute()
+        settings = load_settings(find_root(path))
+        overrides = {}
+        for key, (_, option) in option_specs().items():
+            value = getattr(self.linter.config, f"fpl_{key.replace('-', '_')}", None)
+            if value is not None:
+                overrides[key] = coerce_option(key, option, value, f"--fpl-{key}")
+        if overrides:
+            settings = settings.override(options=overrides)
+        with node.stream() as stream:
+            data = stream.read()
+        for finding in check_data(project_for(path, settings), path, display, data):
+            rule = RULES_BY_CODE.get(finding.code)
+            if rule is None:  # a syntax error: pylint reports its own
+                continue
+            self.add_message(
+                rule.name,
+                node=node,
+                line=finding.line,
+                col_offset=finding.col,
+                end_lineno=finding.end_line,
+                end_col_offset=finding.end_col,
+                args=(finding.message,),
+            )
+
+
+def register(linter: PyLinter) -> None:
+    linter.register_checker(FastAPIProdLintChecker(linter))
