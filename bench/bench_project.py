@@ -7,6 +7,7 @@ import importlib.util
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -29,11 +30,16 @@ for top, dirs, files in os.walk("."):
         with open(os.path.join(top, name), "rb") as handle:
             ast.parse(handle.read(), name)
 """
-# flake8 runs every installed plugin whatever --select says, so "without the plugin" has to drop
-# it from discovery; both flake8 rows go through this launcher so they pay the same start-up.
-FLAKE8 = """import sys
+# flake8 runs every installed plugin whatever --select says, so the rows without ours drop it
+# from discovery. Forked workers inherit that list; spawned ones would find the plugin again, so
+# without fork both flake8 rows run in one process. Both rows go through this same launcher.
+FLAKE8 = """import multiprocessing, sys
 from flake8.main import cli
 from flake8.plugins import finder
+if "fork" in multiprocessing.get_all_start_methods():
+    multiprocessing.set_start_method("fork")
+else:
+    sys.argv.append("--jobs=1")
 if sys.argv.pop(1) == "drop":
     find = finder.find_plugins
     finder.find_plugins = lambda cfg, opts: [
@@ -136,7 +142,8 @@ class {c}Repository:
 
     def list(self, limit: int, offset: int) -> list[{c}]:
         rows = sorted(self.rows.values(), key=lambda row: row.id or 0)
-        return rows[offset : offset + limit]
+        end = offset + limit
+        return rows[offset:end]
 
     def get(self, item_id: int) -> {c} | None:
         return self.rows.get(item_id)
@@ -189,7 +196,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, status
 
-from benchproj.schemas.{m} import {c}Create, {c}Page, {c}Read, {c}Update
+from benchproj.schemas.{m} import (
+    {c}Create,
+    {c}Page,
+    {c}Read,
+    {c}Update,
+)
 from benchproj.services.{om} import summarise_{os}_0
 
 from ..schemas.{om} import {oc}Read
@@ -287,7 +299,7 @@ def template_values(e: int, modules: int, seed: int) -> tuple[dict[str, str], li
     values["sleep"] = "    time.sleep(0.05)\n" * sleeps
     values["fetch"] = f'    requests.get("https://example.com/{e}", timeout=5)\n' * fetches
     values["refresh"] = "async def" if e % 3 == 1 else "def"
-    return values, [n for n, _ in fields], rng.randint(2, 8)
+    return values, [n for n, _ in fields], rng.randint(3, 9)
 
 
 def generate(root: Path, modules: int, seed: int) -> list[Path]:
@@ -311,20 +323,42 @@ def generate(root: Path, modules: int, seed: int) -> list[Path]:
     return routers
 
 
-Check = Callable[[subprocess.CompletedProcess[str]], bool]
+Result = subprocess.CompletedProcess[str]
+Ok = Callable[[Result], bool]
+Argv = Callable[[], list[str]]
+
+
+def exits_zero(p: Result) -> bool:
+    return p.returncode == 0
+
+
+def cli_ok(p: Result) -> bool:
+    """The project has findings by construction: a run that reports no FPL code linted nothing."""
+    return p.returncode in (0, 1) and "FPL" in p.stdout
+
+
+def flake8_ok(p: Result) -> bool:
+    """Run with --exit-zero, so exit 1 means a crash, a failing plugin included."""
+    return p.returncode == 0 and "FPL" in p.stdout
+
+
+def pylint_ok(p: Result) -> bool:
+    """pylint exits 0 when a plugin fails to load; exit bits 1 and 32 are fatal and usage errors."""
+    loaded = not any(m in p.stdout for m in ("bad-plugin-value", "unknown-option-value"))
+    return p.returncode & 33 == 0 and loaded
 
 
 @dataclass
 class Measurement:
-    """One command timed `--runs` times; `argv` is called before every run."""
+    """One command, run `--runs` times; `argv` is called before each run."""
 
     name: str
-    argv: Callable[[], list[str]]
-    ok: Check
-    baseline: str | None = None
-    limit: float | None = None  # target ratio to the baseline's median; None: informational
-    linter: bool = False  # runs fastapi-prod-lint, so it needs the package installed
-    env: dict[str, str] = field(default_factory=dict)
+    argv: Argv
+    ok: Ok
+    baseline: str | None = None  # the row its ratio is taken against
+    limit: float | None = None  # target for that ratio; None means informational
+    linter: bool = False  # runs fastapi-prod-lint, through a plugin when `cache` is set
+    cache: str | None = None  # warm cache dir handed to the plugin through CACHE_ENV
     times: list[float] = field(default_factory=list)
     last_argv: list[str] = field(default_factory=list)
 
@@ -334,98 +368,91 @@ class Measurement:
 
 
 def measurements(scratch: Path, router: str) -> list[Measurement]:
-    py, flake8 = sys.executable, [sys.executable, "-c", FLAKE8]
-    warm = {name: str(scratch / f"warm-{name}") for name in ("cli", "flake8", "file", "pylint")}
-    cold_runs = iter(range(1_000_000))
-    base, plugin = "--select=E,F,W,C90", "--select=E,F,W,C90,FPL"
-    flake8_opts = ["--exit-zero", "--max-line-length=100"]  # exit 1 then means a crash
-    pylint = [py, "-m", "pylint", "--disable=all"]
-    loaded = [f"--load-plugins={LINTER}.pylint", "--enable=unused-import,fastapi-prod-lint"]
-
-    # The project is built to have findings: a run of ours that reports none did not lint it.
-    def cli_ok(p: subprocess.CompletedProcess[str]) -> bool:
-        return p.returncode in (0, 1) and "FPL" in p.stdout
-
-    def rc_zero(p: subprocess.CompletedProcess[str]) -> bool:
-        return p.returncode == 0
-
-    def flake8_ok(p: subprocess.CompletedProcess[str]) -> bool:
-        return p.returncode == 0 and "FPL" in p.stdout
-
-    def pylint_ok(p: subprocess.CompletedProcess[str]) -> bool:  # bit 1 fatal, bit 32 usage
-        bad = ("bad-plugin-value", "unknown-option-value")
-        return p.returncode & 33 == 0 and not any(b in p.stdout for b in bad)
+    py, cold_runs = sys.executable, iter(range(1_000_000))
 
     def cold() -> list[str]:
         cache = scratch / f"cold-{next(cold_runs)}"
         cache.mkdir()
         return [py, "-m", LINTER, "--cache-dir", str(cache), "."]
 
+    def flake8(plugin: bool, target: str) -> Argv:
+        select = "--select=E,F,W,C90" + ",FPL" * plugin
+        opts = ["--exit-zero", "--max-line-length=100", select, target]
+        return lambda: [py, "-c", FLAKE8, "keep" if plugin else "drop", *opts]
+
+    def pylint(plugin: bool) -> Argv:
+        load = [f"--load-plugins={LINTER}.pylint"] * plugin
+        enable = "--enable=unused-import" + ",fastapi-prod-lint" * plugin
+        return lambda: [py, "-m", "pylint", *load, "--disable=all", enable, router]
+
+    def plugin(name: str, argv: Argv, ok: Ok, baseline: str, limit: float | None) -> Measurement:
+        cache = str(scratch / f"warm-{name}")
+        return Measurement(name, argv, ok, baseline, limit, linter=True, cache=cache)
+
+    warm = [py, "-m", LINTER, "--cache-dir", str(scratch / "warm-cli"), "."]
     return [
-        Measurement("floor", lambda: [py, "-c", FLOOR], rc_zero),
-        Measurement("cli-cold", cold, cli_ok, "floor", 3.0, True),
-        Measurement(
-            "cli-warm",
-            lambda: [py, "-m", LINTER, "--cache-dir", warm["cli"], "."],
-            cli_ok,
-            "floor",
-            0.5,
-            True,
-        ),
-        Measurement("flake8-base", lambda: [*flake8, "drop", *flake8_opts, base, "."], rc_zero),
-        Measurement(
-            "flake8-plugin",
-            lambda: [*flake8, "keep", *flake8_opts, plugin, "."],
-            flake8_ok,
-            "flake8-base",
-            1.3,
-            True,
-            {CACHE_ENV: warm["flake8"]},
-        ),
-        Measurement(
-            "flake8-file-base", lambda: [*flake8, "drop", *flake8_opts, base, router], rc_zero
-        ),
-        Measurement(
-            "flake8-file-plugin",
-            lambda: [*flake8, "keep", *flake8_opts, plugin, router],
-            flake8_ok,
-            "flake8-file-base",
-            1.3,
-            True,
-            {CACHE_ENV: warm["file"]},
-        ),
-        Measurement(
-            "pylint-file-base", lambda: [*pylint, "--enable=unused-import", router], pylint_ok
-        ),
-        Measurement(
-            "pylint-file-plugin",
-            lambda: [*pylint, *loaded, router],
-            pylint_ok,
-            "pylint-file-base",
-            None,
-            True,
-            {CACHE_ENV: warm["pylint"]},
-        ),
+        Measurement("floor", lambda: [py, "-c", FLOOR], exits_zero),
+        Measurement("cli-cold", cold, cli_ok, "floor", 3.0, linter=True),
+        Measurement("cli-warm", lambda: warm, cli_ok, "floor", 0.5, linter=True),
+        Measurement("flake8-base", flake8(False, "."), exits_zero, "floor"),
+        plugin("flake8-plugin", flake8(True, "."), flake8_ok, "flake8-base", 1.3),
+        Measurement("flake8-file-base", flake8(False, router), exits_zero),
+        plugin("flake8-file-plugin", flake8(True, router), flake8_ok, "flake8-file-base", 1.3),
+        Measurement("pylint-file-base", pylint(False), pylint_ok),
+        plugin("pylint-file-plugin", pylint(True), pylint_ok, "pylint-file-base", None),
     ]
 
 
 def run(m: Measurement, cwd: Path) -> float:
     """Run once and return the wall time; on failure show the output and exit 1."""
     m.last_argv = m.argv()
-    env = {k: v for k, v in os.environ.items() if k != CACHE_ENV} | m.env
+    env = {k: v for k, v in os.environ.items() if k != CACHE_ENV}
+    env |= {CACHE_ENV: m.cache} if m.cache else {}
     start = time.perf_counter()
     proc = subprocess.run(m.last_argv, cwd=cwd, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if not m.ok(proc):
         shown = " ".join("<snippet>" if "\n" in a else a for a in m.last_argv)
-        print(f"\n{m.name} failed (exit {proc.returncode}): {shown}", file=sys.stderr)
+        print(f"{m.name} failed (exit {proc.returncode}): {shown}", file=sys.stderr)
         print(
             f"--- stderr\n{proc.stderr[-3000:]}--- stdout\n{proc.stdout[-3000:]}", file=sys.stderr
         )
-        if m.linter and "FPL" not in proc.stdout:
-            print("(no FPL finding in the output: did fastapi-prod-lint run?)", file=sys.stderr)
         sys.exit(1)
     return elapsed
+
+
+def report(chosen: list[Measurement]) -> list[dict[str, object]]:
+    """Print the table and the verdicts; return the verdicts."""
+    medians = {m.name: m.median for m in chosen}
+    ratios = {m.name: m.median / medians[m.baseline] for m in chosen if m.baseline in medians}
+    print(f"{'name':<20}{'median s':>10}{'min s':>10}  ratio of medians")
+    for m in chosen:
+        ratio = f"{ratios[m.name]:.2f}x {m.baseline}" if m.name in ratios else ""
+        print(f"{m.name:<20}{m.median:>10.3f}{min(m.times):>10.3f}  {ratio}")
+    checks: list[dict[str, object]] = []
+    for m in (m for m in chosen if m.linter and m.name in ratios):
+        verdict = "INFO" if m.limit is None else "PASS" if ratios[m.name] <= m.limit else "FAIL"
+        target = "no target" if m.limit is None else f"target <= {m.limit:.2f}x"
+        print(("\n" if not checks else "") + f"{verdict}  {m.name} / {m.baseline}", end="")
+        print(f" = {ratios[m.name]:.2f}x  ({target})")
+        checks.append({"name": m.name, "baseline": m.baseline, "ratio": ratios[m.name]})
+        checks[-1] |= {"limit": m.limit, "verdict": verdict}
+    return checks
+
+
+def select(rows: list[Measurement], args: argparse.Namespace) -> list[Measurement]:
+    """Apply --only and --skip-*; the rows of a tool that is not installed are skipped too."""
+    known = [m.name for m in rows]
+    wanted = args.only.split(",") if args.only else known
+    if unknown := set(wanted) - set(known):
+        sys.exit(f"unknown --only name(s) {sorted(unknown)}; choose from {', '.join(known)}")
+    rows = [m for m in rows if m.name in wanted]
+    for tool in ("flake8", "pylint"):
+        if getattr(args, f"skip_{tool}") or importlib.util.find_spec(tool) is None:
+            if any(m.name.startswith(tool) for m in rows):
+                print(f"note: skipping the {tool} rows ({tool} not installed, or --skip-{tool})")
+            rows = [m for m in rows if not m.name.startswith(tool)]
+    return rows
 
 
 def main() -> int:
@@ -441,82 +468,34 @@ def main() -> int:
     args = parser.parse_args()
     if args.modules < 4 or args.runs < 1:
         parser.error("--modules must be >= 4 and --runs >= 1")
-    scratch = Path(tempfile.mkdtemp(prefix="fpl-bench-"))
-    project = (args.keep or scratch / "project").resolve()
-    project.mkdir(parents=True, exist_ok=True)
-    router = str(generate(project, args.modules, args.seed)[0].relative_to(project))
-    chosen = measurements(scratch, router)
-    if args.only:
-        wanted, known = set(args.only.split(",")), [m.name for m in chosen]
-        if unknown := wanted - set(known):
-            parser.error(f"unknown --only {sorted(unknown)}; choose from {', '.join(known)}")
-        chosen = [m for m in chosen if m.name in wanted]
-    for tool in ("flake8", "pylint"):
-        skipped = getattr(args, f"skip_{tool}") or importlib.util.find_spec(tool) is None
-        if skipped and any(m.name.startswith(tool) for m in chosen):
-            print(f"note: {tool} rows skipped ({tool} not installed or --skip-{tool})")
-            chosen = [m for m in chosen if not m.name.startswith(tool)]
-    if (need := [m.name for m in chosen if m.linter]) and importlib.util.find_spec(LINTER) is None:
-        print(
-            f"{LINTER} is not importable by {sys.executable}; install it or leave out with --only:"
-        )
-        print(", ".join(need))
-        return 1
-
-    files = list(project.rglob("*.py"))
-    lines = sum(len(p.read_text().splitlines()) for p in files)
-    print(f"{project}: {args.modules} modules, {len(files)} files, {lines} lines")
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.runs} runs each;")
-    print(f"one-file rows lint {router}; flake8 on the project uses its default --jobs=auto\n")
-    for m in chosen:  # an untimed first run warms the OS file cache and primes the warm caches
-        run(m, project)
-    for _ in range(args.runs):  # interleaved, so drift on the machine hits every row alike
-        for m in chosen:
-            m.times.append(run(m, project))
-
-    medians = {m.name: m.median for m in chosen}
-    print(f"{'name':<20}{'median s':>10}{'min s':>10}  ratio of medians")
-    for m in chosen:
-        ratio = (
-            f"{m.median / medians[m.baseline]:.2f}x {m.baseline}" if m.baseline in medians else ""
-        )
-        print(f"{m.name:<20}{m.median:>10.3f}{min(m.times):>10.3f}  {ratio}")
-    checks = [
-        {
-            "name": m.name,
-            "baseline": m.baseline,
-            "ratio": m.median / medians[m.baseline],
-            "limit": m.limit,
-            "passed": None if m.limit is None else m.median / medians[m.baseline] <= m.limit,
-        }
-        for m in chosen
-        if m.linter and m.baseline in medians
-    ]
-    print("\n" if checks else "", end="")
-    for c in checks:
-        verdict = {True: "PASS", False: "FAIL", None: "INFO"}[c["passed"]]
-        target = "no target" if c["limit"] is None else f"target <= {c['limit']:.2f}x"
-        print(f"{verdict}  {c['name']} / {c['baseline']} = {c['ratio']:.2f}x  ({target})")
+    with tempfile.TemporaryDirectory(prefix="fpl-bench-") as tmp:
+        scratch = Path(tmp)
+        project = (args.keep or scratch / "project").resolve()
+        shutil.rmtree(project / "benchproj", ignore_errors=True)  # no stale modules from --keep
+        project.mkdir(parents=True, exist_ok=True)
+        router = str(generate(project, args.modules, args.seed)[0].relative_to(project))
+        chosen = select(measurements(scratch, router), args)
+        if (need := [m.name for m in chosen if m.linter]) and not importlib.util.find_spec(LINTER):
+            print(f"{LINTER} is not importable by {sys.executable}: install it, or leave out")
+            print(f"{', '.join(need)} with --only")
+            return 1
+        files = list(project.rglob("*.py"))
+        lines = sum(len(p.read_text().splitlines()) for p in files)
+        print(f"{project}: {args.modules} modules, {len(files)} files, {lines} lines")
+        print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.runs} runs each")
+        print(f"one-file rows lint {router}; flake8 on the project uses its default --jobs=auto\n")
+        for m in chosen:  # an untimed first run warms the OS file cache and primes the warm caches
+            run(m, project)
+        for _ in range(args.runs):  # interleaved, so drift on the machine hits every row alike
+            for m in chosen:
+                m.times.append(run(m, project))
+        checks = report(chosen)
     if args.json:
         rows = {
-            m.name: {
-                "argv": m.last_argv,
-                "env": m.env,
-                "times": m.times,
-                "median": m.median,
-                "min": min(m.times),
-            }
-            for m in chosen
+            m.name: {"argv": m.last_argv, "cache_env": m.cache, "times": m.times} for m in chosen
         }
-        meta = {
-            "modules": args.modules,
-            "files": len(files),
-            "lines": lines,
-            "runs": args.runs,
-            "seed": args.seed,
-            "python": sys.version,
-            "cpus": os.cpu_count(),
-        }
+        meta = {"modules": args.modules, "files": len(files), "lines": lines, "runs": args.runs}
+        meta |= {"seed": args.seed, "python": sys.version, "cpus": os.cpu_count()}
         args.json.write_text(json.dumps({**meta, "measurements": rows, "checks": checks}, indent=2))
     return 0
 

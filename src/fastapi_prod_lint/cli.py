@@ -11,8 +11,9 @@ from pathlib import Path
 
 from fastapi_prod_lint import __version__
 from fastapi_prod_lint.core.config import ConfigError, Settings, load_settings, parse_code_list
-from fastapi_prod_lint.core.engine import check_paths, check_source, find_root
+from fastapi_prod_lint.core.engine import check_paths, check_source
 from fastapi_prod_lint.core.finding import Finding
+from fastapi_prod_lint.core.project import find_root
 from fastapi_prod_lint.output import FORMATS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -30,11 +31,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--extend-select", help="codes or prefixes to enable as well")
     parser.add_argument("--ignore", help="comma-separated codes or prefixes to disable")
     parser.add_argument("--output-format", choices=sorted(FORMATS), default="text")
-    parser.add_argument("--stdin-filename", metavar="PATH",
-                        help="read the file's content from standard input (an editor buffer)")
+    parser.add_argument(
+        "--stdin-filename",
+        metavar="PATH",
+        help="read the file's content from standard input (an editor buffer)",
+    )
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write a cache")
-    parser.add_argument("--cache-dir", type=Path, help="cache folder (default: "
-                        "$FASTAPI_PROD_LINT_CACHE_DIR or <project>/.fastapi_prod_lint_cache)")
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        help="cache folder (default: "
+        "$FASTAPI_PROD_LINT_CACHE_DIR or <project>/.fastapi_prod_lint_cache)",
+    )
     parser.add_argument("-j", "--jobs", type=int, default=0, help="processes (default: cores)")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -47,8 +55,10 @@ def _settings(args: argparse.Namespace, root: Path) -> Settings:
     if args.select:
         changes["select"] = parse_code_list(args.select, "--select")
     if args.extend_select:
-        changes["extend_select"] = (*settings.extend_select,
-                                    *parse_code_list(args.extend_select, "--extend-select"))
+        changes["extend_select"] = (
+            *settings.extend_select,
+            *parse_code_list(args.extend_select, "--extend-select"),
+        )
     if args.ignore:
         changes["ignore"] = (*settings.ignore, *parse_code_list(args.ignore, "--ignore"))
     return settings.override(**changes) if changes else settings
@@ -65,15 +75,21 @@ def run_check(argv: Sequence[str]) -> int:
     else:
         missing = [p for p in args.paths if not os.path.exists(p)]
         if missing:
-            print(f"fastapi-prod-lint: error: no such file or folder: {missing[0]}",
-                  file=sys.stderr)
+            print(
+                f"fastapi-prod-lint: error: no such file or folder: {missing[0]}", file=sys.stderr
+            )
             return EXIT_ERROR
         roots = {find_root(Path(p)) for p in args.paths}
         for root in sorted(roots):
             settings = _settings(args, root)
             paths = [p for p in args.paths if find_root(Path(p)) == root]
-            findings += check_paths(paths, settings, cache_dir=args.cache_dir,
-                                    use_cache=not args.no_cache, jobs=args.jobs or None)
+            findings += check_paths(
+                paths,
+                settings,
+                cache_dir=args.cache_dir,
+                use_cache=not args.no_cache,
+                jobs=args.jobs or None,
+            )
     output = FORMATS[args.output_format](sorted(findings))
     if output:
         print(output)
@@ -98,7 +114,8 @@ def run_rules(argv: Sequence[str]) -> int:
                 "fixable": rule.fixable,
                 "options": {
                     field.name.replace("_", "-"): list(field.default)
-                    if isinstance(field.default, tuple) else field.default
+                    if isinstance(field.default, tuple)
+                    else field.default
                     for field in rule.option_fields()
                 },
             }

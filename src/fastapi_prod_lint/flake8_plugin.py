@@ -15,7 +15,8 @@ from fastapi_prod_lint.core.config import (
     option_specs,
     parse_code_list,
 )
-from fastapi_prod_lint.core.engine import check_data, find_root, project_for
+from fastapi_prod_lint.core.engine import check_data, project_for
+from fastapi_prod_lint.core.project import find_root
 
 STDIN_NAMES = ("stdin", "-", "<stdin>")
 
@@ -34,8 +35,13 @@ class Flake8Plugin:
     name = "fastapi-prod-lint"
     version = __version__
 
-    def __init__(self, tree: ast.Module, filename: str, lines: list[str],
-                 options: argparse.Namespace | None = None) -> None:
+    def __init__(
+        self,
+        tree: ast.Module,
+        filename: str,
+        lines: list[str],
+        options: argparse.Namespace | None = None,
+    ) -> None:
         self.tree = tree
         self.filename = filename
         self.lines = lines
@@ -44,16 +50,25 @@ class Flake8Plugin:
     @classmethod
     def add_options(cls, manager: Any) -> None:
         manager.add_option(
-            "--fpl-select", default=None, parse_from_config=True, comma_separated_list=True,
+            "--fpl-select",
+            default=None,
+            parse_from_config=True,
+            comma_separated_list=True,
             help="fastapi-prod-lint codes to run (default: the project's pyproject.toml)",
         )
         manager.add_option(
-            "--fpl-ignore", default=None, parse_from_config=True, comma_separated_list=True,
+            "--fpl-ignore",
+            default=None,
+            parse_from_config=True,
+            comma_separated_list=True,
             help="fastapi-prod-lint codes to skip (besides the project's pyproject.toml)",
         )
         for key, (rule, _) in sorted(option_specs().items()):
             manager.add_option(
-                flag(key), default=None, parse_from_config=True, comma_separated_list=True,
+                flag(key),
+                default=None,
+                parse_from_config=True,
+                comma_separated_list=True,
                 help=f"{rule.code} option `{key}` (default: the project's pyproject.toml)",
             )
 

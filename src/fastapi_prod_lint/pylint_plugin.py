@@ -10,7 +10,8 @@ from astroid import nodes
 from pylint.checkers import BaseChecker
 
 from fastapi_prod_lint.core.config import coerce_option, load_settings, option_specs
-from fastapi_prod_lint.core.engine import check_data, find_root, project_for
+from fastapi_prod_lint.core.engine import check_data, project_for
+from fastapi_prod_lint.core.project import find_root
 from fastapi_prod_lint.core.rule import pylint_message_id
 from fastapi_prod_lint.rules import ALL_RULES, RULES_BY_CODE
 
@@ -37,7 +38,7 @@ class FastAPIProdLintChecker(BaseChecker):
     """Runs every enabled fastapi-prod-lint rule; each rule is one message."""
 
     name = "fastapi-prod-lint"
-    msgs = {
+    msgs = {  # noqa: RUF012 - pylint reads this class attribute
         pylint_message_id(rule.code): ("%s", rule.name, rule.summary()) for rule in ALL_RULES
     }
     options = _options()

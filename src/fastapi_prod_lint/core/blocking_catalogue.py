@@ -19,20 +19,44 @@ BLOCKING_CALLS: dict[str, str] = {
     "io.open": FILES,
     **{
         f"subprocess.{name}": SUBPROCESS
-        for name in ("run", "call", "check_call", "check_output", "Popen", "getoutput",
-                     "getstatusoutput")
+        for name in (
+            "run",
+            "call",
+            "check_call",
+            "check_output",
+            "Popen",
+            "getoutput",
+            "getstatusoutput",
+        )
     },
     **{
         f"os.{name}": SUBPROCESS
-        for name in ("system", "popen", "posix_spawn", "posix_spawnp", "spawnl", "spawnle",
-                     "spawnlp", "spawnlpe", "spawnv", "spawnve", "spawnvp", "spawnvpe", "wait",
-                     "wait3", "wait4", "waitid", "waitpid")
+        for name in (
+            "system",
+            "popen",
+            "posix_spawn",
+            "posix_spawnp",
+            "spawnl",
+            "spawnle",
+            "spawnlp",
+            "spawnlpe",
+            "spawnv",
+            "spawnve",
+            "spawnvp",
+            "spawnvpe",
+            "wait",
+            "wait3",
+            "wait4",
+            "waitid",
+            "waitpid",
+        )
     },
 }
 
 
-def blocking_alternative(qualified_name: str, extra: tuple[str, ...] = (),
-                         allowed: tuple[str, ...] = ()) -> str | None:
+def blocking_alternative(
+    qualified_name: str, extra: tuple[str, ...] = (), allowed: tuple[str, ...] = ()
+) -> str | None:
     """The suggested alternative when `qualified_name` blocks, else None."""
     if qualified_name in allowed:
         return None

@@ -55,15 +55,13 @@ def option_specs() -> dict[str, tuple[type[Rule], dataclasses.Field[Any]]]:
 def _default(option: dataclasses.Field[Any]) -> Any:
     if option.default is not dataclasses.MISSING:
         return option.default
-    return option.default_factory()  # type: ignore[misc]
+    return option.default_factory()  # type: ignore[operator]
 
 
 def coerce_option(key: str, option: dataclasses.Field[Any], value: Any, where: str) -> Any:
     """Check a raw option value against the option's default type; tuple options take lists."""
     default = _default(option)
     if isinstance(default, tuple):
-        if isinstance(value, str):
-            value = [part.strip() for part in value.split(",") if part.strip()]
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{where}: `{key}` must be a list of strings, got {value!r}")
         return tuple(value)
@@ -197,12 +195,21 @@ def settings_from_table(table: Mapping[str, Any], where: str) -> Settings:
     )
 
 
-@functools.lru_cache(maxsize=64)
 def load_settings(root: Path) -> Settings:
-    """The settings of the project at `root` (defaults when it has no table); read once."""
+    """The settings of the project at `root` (defaults when it has no table).
+
+    Read once per process and pyproject.toml version: flake8 and pylint ask for every file.
+    """
     pyproject = root / "pyproject.toml"
-    if not pyproject.is_file():
+    try:
+        stat = pyproject.stat()
+    except OSError:
         return Settings()
+    return _load_settings(pyproject, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _load_settings(pyproject: Path, mtime_ns: int, size: int) -> Settings:
     try:
         with open(pyproject, "rb") as handle:
             data = tomllib.load(handle)

@@ -39,8 +39,9 @@ class ModuleContext:
         else:
             name, local = getattr(node, "name", ""), None
         nested = self.scopes and isinstance(self.scopes[-1].node, FUNCTION_NODES)
-        qualname = f"{parent}.<locals>.{name}" if nested else (f"{parent}.{name}" if parent
-                                                               else name)
+        qualname = (
+            f"{parent}.<locals>.{name}" if nested else (f"{parent}.{name}" if parent else name)
+        )
         self.scopes.append(Scope(node, qualname, local))
 
     def pop_scope(self) -> None:
@@ -77,9 +78,7 @@ class ModuleContext:
         if parts is None:
             return None
         local_scopes = tuple(
-            scope.local
-            for scope in reversed(self.scopes)
-            if scope.local is not None
+            scope.local for scope in reversed(self.scopes) if scope.local is not None
         )
         resolved = resolve_parts(parts, self.bindings, local_scopes)
         return None if resolved is None else self.index.canonical(resolved)

@@ -99,21 +99,29 @@ def decode_lines(data: bytes | str) -> list[str]:
     return text.removeprefix("\ufeff").splitlines(keepends=True)
 
 
-def finish(findings: Iterable[Finding], lines: list[str], settings: Settings, relpath: str
-           ) -> list[Finding]:
+def finish(
+    findings: Iterable[Finding], lines: list[str], settings: Settings, relpath: str
+) -> list[Finding]:
     """Per-file ignores, noqa comments, duplicates and order: what every front end reports."""
     ignored = settings.ignored_codes_for(relpath)
     kept = {f for f in findings if not any(f.code.startswith(code) for code in ignored)}
     return sorted(filter_suppressed(kept, lines))
 
 
-def check_tree(tree: ast.Module, lines: list[str], display_path: str, abs_path: Path,
-               index: ProjectIndex, settings: Settings, rules: Sequence[Rule] | None = None
-               ) -> list[Finding]:
+def check_tree(
+    tree: ast.Module,
+    lines: list[str],
+    display_path: str,
+    abs_path: Path,
+    index: ProjectIndex,
+    settings: Settings,
+    rules: Sequence[Rule] | None = None,
+) -> list[Finding]:
     """Every enabled rule's findings for one parsed module."""
     name, is_package = module_name(index.root, abs_path)
-    ctx = ModuleContext(display_path, name, is_package, lines, index,
-                        module_bindings(tree, name, is_package))
+    ctx = ModuleContext(
+        display_path, name, is_package, lines, index, module_bindings(tree, name, is_package)
+    )
     dispatch = Dispatch(settings.enabled_rules() if rules is None else rules)
     return finish(walk(tree, ctx, dispatch), lines, settings, relpath(index.root, abs_path))
 
@@ -153,8 +161,13 @@ class Project:
         return self.index.with_module(summary)
 
 
-def load_project(root: Path, settings: Settings | None = None, cache_dir: Path | None = None,
-                 use_cache: bool = True, jobs: int = 1) -> Project:
+def load_project(
+    root: Path,
+    settings: Settings | None = None,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+    jobs: int = 1,
+) -> Project:
     """Settings, the summaries of every module (from the cache where the content is unchanged)
     and the index made from them."""
     settings = load_settings(root) if settings is None else settings
@@ -175,11 +188,12 @@ def load_project(root: Path, settings: Settings | None = None, cache_dir: Path |
             todo.append((key, stat))
     summaries = _map(_summarize_path, [(root, key) for key, _ in todo], jobs)
     changed = bool(todo) or len(entries) != len(old)
-    for (key, stat), summary in zip(todo, summaries):
+    for (key, stat), summary in zip(todo, summaries, strict=True):
         entry = old.get(key)
         if entry is not None and entry.summary.digest == summary.digest:
-            entries[key] = CacheEntry(stat.st_mtime_ns, stat.st_size, entry.summary,
-                                      entry.findings_key, entry.findings)
+            entries[key] = CacheEntry(
+                stat.st_mtime_ns, stat.st_size, entry.summary, entry.findings_key, entry.findings
+            )
         else:
             entries[key] = CacheEntry(stat.st_mtime_ns, stat.st_size, summary)
     index = ProjectIndex(root, (entry.summary for entry in entries.values()))
@@ -202,8 +216,12 @@ def _summarize_path(root: Path, key: str) -> Any:
 _WORKER_STATE: dict[str, Any] = {}
 
 
-def _map(function: Callable[..., Any], items: list[tuple[Any, ...]], jobs: int,
-         state: dict[str, Any] | None = None) -> list[Any]:
+def _map(
+    function: Callable[..., Any],
+    items: list[tuple[Any, ...]],
+    jobs: int,
+    state: dict[str, Any] | None = None,
+) -> list[Any]:
     """`function(*item)` for every item, in a process pool when it is worth it."""
     if jobs <= 1 or len(items) < PARALLEL_THRESHOLD:
         if state is not None:
@@ -243,8 +261,9 @@ def check_file(abs_key: str, display: str) -> tuple[str, list[Finding]]:
     return abs_key, check_data(project, path, display, data)
 
 
-def check_data(project: Project, path: Path, display: str, data: bytes,
-               tree: ast.Module | None = None) -> list[Finding]:
+def check_data(
+    project: Project, path: Path, display: str, data: bytes, tree: ast.Module | None = None
+) -> list[Finding]:
     """Findings of one file's content (from disk or an editor buffer) within its project."""
     lines = decode_lines(data)
     if tree is None:
@@ -275,8 +294,12 @@ def project_for(path: Path, settings: Settings | None = None, use_cache: bool = 
     return _PROJECTS[key]
 
 
-def check_source(source: str | bytes, path: str | Path = "<stdin>",
-                 settings: Settings | None = None, use_cache: bool = True) -> list[Finding]:
+def check_source(
+    source: str | bytes,
+    path: str | Path = "<stdin>",
+    settings: Settings | None = None,
+    use_cache: bool = True,
+) -> list[Finding]:
     """Findings for one buffer that stands in for `path` (the rest of its project from disk)."""
     data = source.encode("utf-8") if isinstance(source, str) else source
     file_path = Path(path) if str(path) not in ("<stdin>", "-", "stdin") else Path("stdin.py")
@@ -295,14 +318,22 @@ def iter_files(paths: Sequence[str]) -> Iterator[tuple[Path, str]]:
             for found in discover(base, exclude):
                 if is_excluded(relpath(root, found), exclude):
                     continue
-                yield found, os.path.normpath(os.path.join(given, found.relative_to(base).as_posix()))
+                yield (
+                    found,
+                    os.path.normpath(os.path.join(given, found.relative_to(base).as_posix())),
+                )
         else:
             yield path, given
 
 
-def check_paths(paths: Sequence[str], settings: Settings | None = None, *,
-                cache_dir: Path | None = None, use_cache: bool = True, jobs: int | None = None
-                ) -> list[Finding]:
+def check_paths(
+    paths: Sequence[str],
+    settings: Settings | None = None,
+    *,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+    jobs: int | None = None,
+) -> list[Finding]:
     """Findings for every Python file under `paths`, project by project, cached and parallel."""
     jobs = jobs or os.cpu_count() or 1
     by_root: dict[Path, list[tuple[Path, str]]] = {}
@@ -315,16 +346,15 @@ def check_paths(paths: Sequence[str], settings: Settings | None = None, *,
     return sorted(findings)
 
 
-def _check_project_files(project: Project, files: list[tuple[Path, str]], jobs: int
-                         ) -> list[Finding]:
+def _check_project_files(
+    project: Project, files: list[tuple[Path, str]], jobs: int
+) -> list[Finding]:
     key = project.findings_key()
     findings: list[Finding] = []
     todo: list[tuple[str, str]] = []
     displays: dict[str, str] = {}
     for path, display in files:
         abs_key = str(path.resolve())
-        if not project.settings.is_enabled(SYNTAX_ERROR_CODE) or abs_key in displays:
-            pass
         if is_excluded(relpath(project.root, path), project.settings.exclude):
             continue
         displays[abs_key] = display
@@ -348,5 +378,11 @@ def _check_project_files(project: Project, files: list[tuple[Path, str]], jobs: 
 
 
 def _stored(finding: Finding) -> StoredFinding:
-    return (finding.line, finding.col, finding.code, finding.message, finding.end_line,
-            finding.end_col)
+    return (
+        finding.line,
+        finding.col,
+        finding.code,
+        finding.message,
+        finding.end_line,
+        finding.end_col,
+    )

@@ -116,8 +116,9 @@ def module_bindings(tree: ast.Module, module: str, is_package: bool) -> dict[str
             bindings[stmt.name] = Binding("class", prefix + stmt.name, stmt.lineno)
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
             targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-            for target in targets:
-                for name in assigned_names(target):
+            for assigned in targets:
+                for name in assigned_names(assigned):
+                    # `try: import x / except ImportError: x = None` keeps meaning the import
                     if name not in bindings or bindings[name].kind != "import":
                         bindings[name] = Binding("assign", prefix + name, stmt.lineno)
     return bindings
@@ -142,8 +143,9 @@ def walk_own_scope(nodes: list[ast.AST]) -> Iterator[ast.AST]:
         stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
-def local_scope(func: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, module: str,
-                is_package: bool) -> LocalScope:
+def local_scope(
+    func: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, module: str, is_package: bool
+) -> LocalScope:
     """The bindings a function's own body makes (its nested scopes' names included)."""
     args = func.args
     names = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}

@@ -52,8 +52,10 @@ def filter_suppressed(findings: Iterable[Finding], lines: list[str]) -> list[Fin
     findings = list(findings)
     if not findings or not any("noqa" in line.lower() for line in lines):
         return findings
-    if any(NOQA_FILE.match(line) and not NOQA_FILE.match(line).group("codes")  # type: ignore[union-attr]
-           for line in lines):
+    if any(
+        NOQA_FILE.match(line) and not NOQA_FILE.match(line).group("codes")  # type: ignore[union-attr]
+        for line in lines
+    ):
         return []
     spans = _logical_line_spans(lines)
     kept = []

@@ -102,8 +102,9 @@ def parse_source(data: bytes | str, filename: str = "<unknown>") -> ast.Module:
 SUMMARY_BUILDS = 0  # modules summarised by this process (tests count it)
 
 
-def summarize_source(root: Path, path: Path, data: bytes, tree: ast.Module | None = None
-                     ) -> ModuleSummary:
+def summarize_source(
+    root: Path, path: Path, data: bytes, tree: ast.Module | None = None
+) -> ModuleSummary:
     """The summary of one file's content; an empty summary when it does not parse."""
     global SUMMARY_BUILDS
     SUMMARY_BUILDS += 1
@@ -202,8 +203,7 @@ class ProjectIndex:
             found = self.class_(current)
             if found is None:
                 continue
-            summary, info = found
-            for base in info.bases:
+            for base in found[1].bases:
                 base = self.canonical(base)
                 if base not in seen:
                     seen.append(base)

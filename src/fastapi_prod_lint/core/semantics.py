@@ -106,8 +106,11 @@ def _all_calls(summary: ModuleSummary) -> Iterator[CallSite]:
 
 def _constructor_handlers(facts: FastAPIFacts, index: ProjectIndex, site: CallSite) -> None:
     """`FastAPI(lifespan=f, on_startup=[g], on_shutdown=[h])`."""
-    for key, kind in (("lifespan", "lifespan"), ("on_startup", "startup"),
-                      ("on_shutdown", "shutdown")):
+    for key, kind in (
+        ("lifespan", "lifespan"),
+        ("on_startup", "startup"),
+        ("on_shutdown", "shutdown"),
+    ):
         for name in _names(site.kwarg(key)):
             facts.add(index.canonical(name), Role(kind, f"{kind} handler"))
 
@@ -116,8 +119,9 @@ def _route_label(method: str, path: str) -> str:
     return f"route `{method} {path}`"
 
 
-def _registration_call(facts: FastAPIFacts, index: ProjectIndex, summary: ModuleSummary,
-                       site: CallSite) -> None:
+def _registration_call(
+    facts: FastAPIFacts, index: ProjectIndex, summary: ModuleSummary, site: CallSite
+) -> None:
     """`app.include_router(...)`, `router.add_api_route(...)`, `app.add_event_handler(...)`."""
     method = site.method
     receiver = index.canonical(site.receiver)

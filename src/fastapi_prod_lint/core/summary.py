@@ -186,8 +186,9 @@ class _Summarizer:
             tuple((k.arg, self.arg(k.value, scopes)) for k in node.keywords if k.arg),
         )
 
-    def depends_target(self, node: ast.Call, annotated_type: ast.expr | None,
-                       scopes: tuple[LocalScope, ...]) -> str | None:
+    def depends_target(
+        self, node: ast.Call, annotated_type: ast.expr | None, scopes: tuple[LocalScope, ...]
+    ) -> str | None:
         """The dependency of a `Depends(f)` call (the annotated class for `Depends()`)."""
         if self.name(node.func, scopes) not in DEPENDS_NAMES:
             return None
@@ -238,7 +239,10 @@ class _Summarizer:
         positional = [*args.posonlyargs, *args.args]
         defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
         defaults += args.defaults
-        pairs = [*zip(positional, defaults), *zip(args.kwonlyargs, args.kw_defaults)]
+        pairs = [
+            *zip(positional, defaults, strict=True),
+            *zip(args.kwonlyargs, args.kw_defaults, strict=True),
+        ]
         params = []
         for arg, default in pairs:
             annotation, depends = self.annotation_depends(arg.annotation, ())
@@ -277,7 +281,7 @@ class _Summarizer:
         stack = [*site.args, *(value for _, value in site.kwargs)]
         while stack:
             arg = stack.pop()
-            if arg.kind == "call" and arg.value in DEPENDS_NAMES and arg.items:
+            if arg.kind == "call" and arg.value in DEPENDS_NAMES and arg.items:  # noqa: SIM102
                 if arg.items[0].kind == "name":
                     self.summary.depends.add(arg.items[0].value)
             stack.extend(arg.items)
@@ -345,8 +349,9 @@ class _Summarizer:
         return site
 
 
-def summarize(tree: ast.Module, module: str, path: str, is_package: bool, digest: str
-              ) -> ModuleSummary:
+def summarize(
+    tree: ast.Module, module: str, path: str, is_package: bool, digest: str
+) -> ModuleSummary:
     """The summary of one parsed module."""
     summary = ModuleSummary(module, path, is_package, digest)
     summary.bindings = module_bindings(tree, module, is_package)

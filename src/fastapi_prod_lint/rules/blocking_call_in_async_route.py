@@ -94,12 +94,18 @@ class BlockingCallInAsyncRoute(Rule):
         if call is None:
             return
         options: Options = self.options
-        alternative = blocking_alternative(call, options.extra_blocking_calls,
-                                           options.allowed_calls)
+        alternative = blocking_alternative(
+            call, options.extra_blocking_calls, options.allowed_calls
+        )
         if alternative is None:
             return
-        yield self.report(node, ctx, call=call.removeprefix("builtins."),
-                          where=describe_function(ctx), alternative=alternative)
+        yield self.report(
+            node,
+            ctx,
+            call=call.removeprefix("builtins."),
+            where=describe_function(ctx),
+            alternative=alternative,
+        )
 
 
 def describe_function(ctx: ModuleContext) -> str:

@@ -1,0 +1,59 @@
+"""Small helpers shared by the flake8 and pylint adapter tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROUTER = """
+    from fastapi import APIRouter
+    router = APIRouter(prefix="/items")
+"""
+ROUTES = """
+    import time
+    from app.api import router
+    from app.compat import pause
+
+
+    @router.get("/{item_id}")
+    async def read(item_id: int):
+        pause(1)
+        return item_id
+"""
+PROJECT = {
+    "pyproject.toml": "[tool.fastapi-prod-lint]\n",
+    "app/__init__.py": "",
+    "app/api.py": ROUTER,
+    "app/compat.py": "from time import sleep as pause\n",
+    "app/routes.py": ROUTES,
+}
+
+
+def make_project(root: Path, files: dict[str, str] | None = None) -> Path:
+    for name, text in (PROJECT if files is None else files).items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+def run(
+    args: list[str], cwd: Path, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {
+        **os.environ,
+        "FASTAPI_PROD_LINT_CACHE_DIR": str(cwd / ".cache-test"),
+        **(env or {}),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=cwd,
+        input=stdin if stdin is not None else "",
+        capture_output=True,
+        text=True,
+        check=False,
+        env=full_env,
+    )

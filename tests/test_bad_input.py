@@ -1,0 +1,92 @@
+"""Bad input never crashes a front end: it is reported (FPL001) or linted, and the run goes on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from frontend_helpers import run
+
+from fastapi_prod_lint import check_paths
+from fastapi_prod_lint.cli import main
+
+SLEEP = b"import time\n\n\nasync def f():\n    time.sleep(1)\n"
+DEEP = b"x = " + b"-" * 2000 + b"1\nasync def g():\n    y = " + b"1 + " * 2000 + b"1\n"
+
+CASES: dict[str, tuple[bytes, set[tuple[int, str]]]] = {
+    "empty": (b"", set()),
+    "non_utf8": (b"x = '\xff\xfe'\n" + SLEEP, {(1, "FPL001")}),
+    "nul_byte": (b"x = 1\x00\n" + SLEEP, {(1, "FPL001")}),
+    "bom": (b"\xef\xbb\xbf" + SLEEP, {(5, "FPL101")}),
+    "crlf": (SLEEP.replace(b"\n", b"\r\n"), {(5, "FPL101")}),
+    "latin1_declared": (b"# -*- coding: latin-1 -*-\nx = '\xe9'\n" + SLEEP, {(7, "FPL101")}),
+    "deep_nesting": (DEEP + SLEEP, {(8, "FPL101")}),
+    "too_many_parentheses": (b"x = " + b"(" * 300 + b")" * 300 + b"\n", {(1, "FPL001")}),
+}
+
+
+@pytest.fixture(params=sorted(CASES))
+def case(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, set[tuple[int, str]]]:
+    data, expected = CASES[request.param]
+    (tmp_path / "pyproject.toml").write_text("[tool.fastapi-prod-lint]\n")
+    (tmp_path / "mod.py").write_bytes(data)
+    (tmp_path / "good.py").write_bytes(SLEEP)
+    return tmp_path, expected
+
+
+def test_core_reports_or_lints_and_goes_on(case):
+    root, expected = case
+    found = check_paths([str(root)], use_cache=False)
+    assert {(f.line, f.code) for f in found if f.path.endswith("mod.py")} == expected
+    assert [f.code for f in found if f.path.endswith("good.py")] == ["FPL101"]
+
+
+def test_cli_exits_1_not_2(case, capsys):
+    root, _ = case
+    assert main([str(root), "--no-cache"]) == 1
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_flake8_does_not_crash(case):
+    pytest.importorskip("flake8")
+    root, _ = case
+    result = run(["flake8", "--select", "E9,FPL", "mod.py", "good.py"], root)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert "fastapi-prod-lint[FPL]" not in result.stdout  # how flake8 names a failing plugin
+    if '"pyflakes[F]" failed' in result.stdout:  # pyflakes recurses; flake8 stops the run there
+        return
+    assert "good.py:5:5: FPL101" in result.stdout
+
+
+def test_flake8_plugin_class_handles_deep_nesting_itself(tmp_path):
+    pytest.importorskip("flake8")
+    import ast
+
+    from fastapi_prod_lint.flake8_plugin import Flake8Plugin
+
+    (tmp_path / "pyproject.toml").write_text("")
+    source = (DEEP + SLEEP).decode()
+    path = tmp_path / "mod.py"
+    path.write_text(source)
+    plugin = Flake8Plugin(ast.parse(source), str(path), source.splitlines(keepends=True))
+    assert [(line, text.split()[0]) for line, _, text, _ in plugin.run()] == [(8, "FPL101")]
+
+
+def test_pylint_does_not_crash_in_the_plugin(case):
+    pytest.importorskip("pylint")
+    root, _ = case
+    result = run(
+        [
+            "pylint",
+            "--load-plugins=fastapi_prod_lint.pylint",
+            "--disable=all",
+            "--enable=fastapi-prod-lint",
+            "-sn",
+            "--persistent=n",
+            "mod.py",
+            "good.py",
+        ],
+        root,
+    )
+    assert "fastapi_prod_lint" not in result.stderr, result.stderr
+    assert "good.py:5:4: W8811" in result.stdout

@@ -1,0 +1,110 @@
+"""The pylint adapter: one checker, pinned ids, symbols = rule names, suppressions, stdin."""
+
+from __future__ import annotations
+
+import pkgutil
+from pathlib import Path
+
+import pytest
+from frontend_helpers import make_project, run
+
+pytest.importorskip("pylint")
+
+TEMPLATE = "--msg-template={path}:{line}:{column}: {msg_id} {symbol} {msg}"
+BASE = [
+    "pylint",
+    "--load-plugins=fastapi_prod_lint.pylint",
+    "--disable=all",
+    "--enable=fastapi-prod-lint",
+    "-sn",
+    "--persistent=n",
+    TEMPLATE,
+]
+
+
+def pylint(cwd: Path, *args: str, stdin: str | None = None, base: list[str] = BASE) -> list[str]:
+    result = run([*base, *args], cwd, stdin=stdin)
+    assert "Traceback" not in result.stderr, result.stderr
+    return [line for line in result.stdout.splitlines() if not line.startswith("*****")]
+
+
+def test_message_ids_are_pinned():
+    from fastapi_prod_lint.pylint import FastAPIProdLintChecker
+
+    assert FastAPIProdLintChecker.name == "fastapi-prod-lint"
+    assert {msgid: msg[1] for msgid, msg in FastAPIProdLintChecker.msgs.items()} == {
+        "W8811": "blocking-call-in-async-route",
+    }
+
+
+def test_findings_match_the_core_with_symbol_and_message(tmp_path):
+    root = make_project(tmp_path)
+    assert pylint(root, "app/routes.py") == [
+        "app/routes.py:8:4: W8811 blocking-call-in-async-route Blocking call `time.sleep` in "
+        "async route `GET /items/{item_id}`; use `await asyncio.sleep()`"
+    ]
+
+
+def test_enable_by_rule_name(tmp_path):
+    root = make_project(tmp_path)
+    base = [
+        "pylint",
+        "--load-plugins=fastapi_prod_lint.pylint",
+        "--disable=all",
+        "--enable=blocking-call-in-async-route",
+        "-sn",
+        "--persistent=n",
+        TEMPLATE,
+    ]
+    assert len(pylint(root, "app/routes.py", base=base)) == 1
+
+
+@pytest.mark.parametrize(
+    "comment", ["# pylint: disable=blocking-call-in-async-route", "# noqa: FPL101", "# noqa"]
+)
+def test_suppression_comments_silence(tmp_path, comment):
+    root = make_project(tmp_path)
+    routes = root / "app" / "routes.py"
+    routes.write_text(routes.read_text().replace("pause(1)", f"pause(1)  {comment}"))
+    assert pylint(root, "app/routes.py") == []
+
+
+def test_from_stdin(tmp_path):
+    root = make_project(tmp_path)
+    buffer = (root / "app" / "routes.py").read_text()
+    (root / "app" / "routes.py").write_text("x = 1\n")
+    [line] = pylint(root, "--from-stdin", "app/routes.py", stdin=buffer)
+    assert line.startswith("app/routes.py:8:4: W8811 blocking-call-in-async-route")
+
+
+def test_option_overrides_pyproject(tmp_path):
+    root = make_project(tmp_path)
+    assert pylint(root, "--fpl-allowed-calls=time.sleep", "app/routes.py") == []
+
+
+def test_loads_beside_pylint_pydantic_and_every_pylint_extension(tmp_path):
+    pytest.importorskip("pylint_pydantic")
+    import pylint.extensions
+
+    extensions = [
+        f"pylint.extensions.{m.name}"
+        for m in pkgutil.iter_modules(pylint.extensions.__path__)
+        if not m.name.startswith("_")
+    ]
+    root = make_project(tmp_path)
+    plugins = ",".join(["pylint_pydantic", *extensions, "fastapi_prod_lint.pylint"])
+    result = run(
+        [
+            "pylint",
+            f"--load-plugins={plugins}",
+            "--disable=all",
+            "--enable=fastapi-prod-lint",
+            "-sn",
+            "--persistent=n",
+            TEMPLATE,
+            "app/routes.py",
+        ],
+        root,
+    )
+    assert "Traceback" not in result.stderr and "conflict" not in result.stderr.lower()
+    assert "W8811 blocking-call-in-async-route" in result.stdout
