@@ -75,6 +75,13 @@ class {c}Note(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     {s}_id: Optional[int] = Field(default=None, foreign_key="{s}{i}.id")
     {s}: Optional[{c}] = Relationship(back_populates="notes")
+
+
+class {c}Tag(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    {s}_id: Optional[int] = Field(default=None, foreign_key="{s}{i}.id", index=True)
+    label: str = Field(max_length=40)
+    created_at: datetime = Field(default_factory=_utcnow)
 '''
 MODEL_HELPER = """
 
@@ -285,7 +292,7 @@ def template_values(e: int, modules: int, seed: int) -> tuple[dict[str, str], li
     other = entity(rng.choice(with_service or [e]))
     fields = [
         (f"{rng.choice(('code', 'status'))}_{j}", rng.choice(list(FIELD_TYPES)))
-        for j in range(rng.randint(6, 14))
+        for j in range(rng.randint(8, 16))
     ]
     sleeps, fetches = e % 5 == 0, e % 7 == 3  # real blocking calls in async routes
     values = entity(e) | {"om": other["m"], "os": other["s"], "oc": other["c"]}
