@@ -26,7 +26,7 @@ CASES: dict[str, tuple[bytes, set[tuple[int, str]]]] = {
 
 
 @pytest.fixture(params=sorted(CASES))
-def case(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, set[tuple[int, str]]]:
+def bad_file(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, set[tuple[int, str]]]:
     data, expected = CASES[request.param]
     (tmp_path / "pyproject.toml").write_text("[tool.fastapi-prod-lint]\n")
     (tmp_path / "mod.py").write_bytes(data)
@@ -34,22 +34,22 @@ def case(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, set[tupl
     return tmp_path, expected
 
 
-def test_core_reports_or_lints_and_goes_on(case):
-    root, expected = case
+def test_core_reports_or_lints_and_goes_on(bad_file):
+    root, expected = bad_file
     found = check_paths([str(root)], use_cache=False)
     assert {(f.line, f.code) for f in found if f.path.endswith("mod.py")} == expected
     assert [f.code for f in found if f.path.endswith("good.py")] == ["FPL101"]
 
 
-def test_cli_exits_1_not_2(case, capsys):
-    root, _ = case
+def test_cli_exits_1_not_2(bad_file, capsys):
+    root, _ = bad_file
     assert main([str(root), "--no-cache"]) == 1
     assert "Traceback" not in capsys.readouterr().err
 
 
-def test_flake8_does_not_crash(case):
+def test_flake8_does_not_crash(bad_file):
     pytest.importorskip("flake8")
-    root, _ = case
+    root, _ = bad_file
     result = run(["flake8", "--select", "E9,FPL", "mod.py", "good.py"], root)
     assert "Traceback" not in result.stderr, result.stderr
     assert "fastapi-prod-lint[FPL]" not in result.stdout  # how flake8 names a failing plugin
@@ -72,9 +72,9 @@ def test_flake8_plugin_class_handles_deep_nesting_itself(tmp_path):
     assert [(line, text.split()[0]) for line, _, text, _ in plugin.run()] == [(8, "FPL101")]
 
 
-def test_pylint_does_not_crash_in_the_plugin(case):
+def test_pylint_does_not_crash_in_the_plugin(bad_file):
     pytest.importorskip("pylint")
-    root, _ = case
+    root, _ = bad_file
     result = run(
         [
             "pylint",

@@ -153,3 +153,15 @@ def test_the_demo_app_reports_the_planted_blocking_calls(capsys):
 
 def test_the_project_lints_itself_clean(capsys):
     assert main([str(REPO / "src"), "--no-cache"]) == 0, capsys.readouterr().out
+
+
+def test_nested_projects_under_a_folder_are_checked_with_their_own_settings(tmp_path, capsys):
+    (tmp_path / ".git").mkdir()
+    for name, table in (("a", ""), ("b", 'ignore = ["FPL101"]')):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "pyproject.toml").write_text(f"[tool.fastapi-prod-lint]\n{table}\n")
+        (tmp_path / name / "app.py").write_text(BLOCKING)
+    assert main([str(tmp_path), "--no-cache"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(str(tmp_path / "a" / "app.py") + ":5:5: FPL101")
+    assert lines[1:] == ["Found 1 problem."]

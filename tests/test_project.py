@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from fastapi_prod_lint.core import project as project_module
-from fastapi_prod_lint.core.engine import load_project
 from fastapi_prod_lint.core.project import find_root, module_name
+from fastapi_prod_lint.core.runner import Project, load_project
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
@@ -92,6 +92,13 @@ APP = {
 @pytest.fixture
 def app_project(tmp_path: Path) -> Path:
     return write(tmp_path, APP)
+
+
+def load_cached(root: Path, cache: Path) -> Project:
+    """Load the project with a cache and write what it learnt, as a front end does."""
+    project = load_project(root.resolve(), cache_dir=cache)
+    project.persist()
+    return project
 
 
 def roles(root: Path) -> dict[str, list[str]]:
@@ -202,31 +209,31 @@ def test_nested_projects_and_virtualenvs_are_not_part_of_the_index(tmp_path):
 def test_warm_cache_summarises_only_changed_files(tmp_path, monkeypatch):
     root = write(tmp_path / "proj", APP)
     cache = tmp_path / "cache"
-    load_project(root.resolve(), cache_dir=cache)
+    load_cached(root, cache)
     before = project_module.SUMMARY_BUILDS
-    load_project(root.resolve(), cache_dir=cache)
+    load_cached(root, cache)
     assert before == project_module.SUMMARY_BUILDS
     (root / "app" / "models.py").write_text("class User:\n    name: str\n", encoding="utf-8")
-    load_project(root.resolve(), cache_dir=cache)
+    load_cached(root, cache)
     assert before + 1 == project_module.SUMMARY_BUILDS
 
 
 def test_cache_is_keyed_by_content_not_only_by_mtime(tmp_path):
     root = write(tmp_path / "proj", {"pyproject.toml": "", "m.py": "x = 1\n"})
     cache = tmp_path / "cache"
-    first = load_project(root.resolve(), cache_dir=cache).index.modules["m"]
+    first = load_cached(root, cache).index.modules["m"]
     (root / "m.py").write_text("x = 1\n", encoding="utf-8")  # new mtime, same content
-    second = load_project(root.resolve(), cache_dir=cache).index.modules["m"]
+    second = load_cached(root, cache).index.modules["m"]
     assert first.digest == second.digest
     (root / "m.py").write_text("y = 2\n", encoding="utf-8")
-    third = load_project(root.resolve(), cache_dir=cache).index.modules["m"]
+    third = load_cached(root, cache).index.modules["m"]
     assert third.digest != first.digest and "y" in third.bindings
 
 
 def test_a_corrupt_cache_is_ignored(tmp_path):
     root = write(tmp_path / "proj", {"pyproject.toml": "", "m.py": "x = 1\n"})
     cache = tmp_path / "cache"
-    project = load_project(root.resolve(), cache_dir=cache)
+    project = load_cached(root, cache)
     assert project.cache is not None
     project.cache.file.write_bytes(b"not a pickle")
-    assert "m" in load_project(root.resolve(), cache_dir=cache).index.modules
+    assert "m" in load_cached(root, cache).index.modules

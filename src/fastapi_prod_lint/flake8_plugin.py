@@ -15,8 +15,8 @@ from fastapi_prod_lint.core.config import (
     option_specs,
     parse_code_list,
 )
-from fastapi_prod_lint.core.engine import check_data, project_for
 from fastapi_prod_lint.core.project import find_root
+from fastapi_prod_lint.core.runner import check_source
 
 STDIN_NAMES = ("stdin", "-", "<stdin>")
 
@@ -75,14 +75,12 @@ class Flake8Plugin:
     def run(self) -> Iterator[tuple[int, int, str, type[Flake8Plugin]]]:
         display = self.filename
         path = Path("stdin.py" if display in STDIN_NAMES else display).absolute()
-        root = find_root(path)
-        settings = load_settings(root)
+        settings = load_settings(find_root(path))
         overrides = self._overrides()
         if overrides:
             settings = settings.override(**overrides)
-        project = project_for(path, settings)
         data = "".join(self.lines).encode("utf-8", errors="surrogateescape")
-        for finding in check_data(project, path, display, data, self.tree):
+        for finding in check_source(data, display, settings, tree=self.tree):
             yield finding.line, finding.col, f"{finding.code} {finding.message}", type(self)
 
     def _overrides(self) -> dict[str, Any]:

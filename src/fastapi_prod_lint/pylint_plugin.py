@@ -10,9 +10,9 @@ from astroid import nodes
 from pylint.checkers import BaseChecker
 
 from fastapi_prod_lint.core.config import coerce_option, load_settings, option_specs
-from fastapi_prod_lint.core.engine import check_data, project_for
 from fastapi_prod_lint.core.project import find_root
 from fastapi_prod_lint.core.rule import pylint_message_id
+from fastapi_prod_lint.core.runner import check_source
 from fastapi_prod_lint.rules import ALL_RULES, RULES_BY_CODE
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ class FastAPIProdLintChecker(BaseChecker):
             settings = settings.override(options=overrides)
         with node.stream() as stream:
             data = stream.read()
-        for finding in check_data(project_for(path, settings), path, display, data):
+        for finding in check_source(data, display, settings):
             rule = RULES_BY_CODE.get(finding.code)
             if rule is None:  # a syntax error: pylint reports its own
                 continue

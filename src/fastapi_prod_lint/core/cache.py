@@ -6,25 +6,69 @@ import hashlib
 import os
 import pickle
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from fastapi_prod_lint.core.summary import ModuleSummary
+from fastapi_prod_lint.core.finding import Finding
 
 CACHE_ENV = "FASTAPI_PROD_LINT_CACHE_DIR"
 CACHE_FOLDER = ".fastapi_prod_lint_cache"
 
-# (line, col, code, message, end_line, end_col): findings without their path
+# (line, col, code, message, end_line, end_col): a finding without its path
 StoredFinding = tuple[int, int, str, str, "int | None", "int | None"]
 
 
-@dataclass(slots=True)
 class CacheEntry:
-    mtime_ns: int
-    size: int
-    summary: ModuleSummary
-    findings_key: str = ""
-    findings: tuple[StoredFinding, ...] = ()
+    """What the cache keeps of one file. Stored as a plain tuple: cheap to (un)pickle."""
+
+    __slots__ = (
+        "blob",
+        "digest",
+        "findings",
+        "findings_key",
+        "is_package",
+        "module",
+        "mtime_ns",
+        "size",
+    )
+
+    def __init__(
+        self,
+        mtime_ns: int,
+        size: int,
+        digest: str,
+        module: str,
+        is_package: bool,
+        blob: bytes,
+        findings_key: str = "",
+        findings: tuple[StoredFinding, ...] = (),
+    ) -> None:
+        self.mtime_ns, self.size, self.digest = mtime_ns, size, digest
+        self.module, self.is_package, self.blob = module, is_package, blob
+        self.findings_key, self.findings = findings_key, findings
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        return (
+            self.mtime_ns,
+            self.size,
+            self.digest,
+            self.module,
+            self.is_package,
+            self.blob,
+            self.findings_key,
+            self.findings,
+        )
+
+
+def stored(finding: Finding) -> StoredFinding:
+    return (
+        finding.line,
+        finding.col,
+        finding.code,
+        finding.message,
+        finding.end_line,
+        finding.end_col,
+    )
 
 
 def default_cache_dir(root: Path) -> Path:
@@ -33,8 +77,10 @@ def default_cache_dir(root: Path) -> Path:
 
 
 class Cache:
-    """One pickle per project root and tool version. Writes are atomic (temp file + rename),
-    so parallel flake8 workers never read a half-written cache; a broken cache is ignored."""
+    """One pickle per project root and tool version: {path: entry tuple} and the project's
+    derived facts with the index digest they were made from. Writes are atomic (temp file +
+    rename), so parallel flake8 workers never read a half-written cache; a broken cache is
+    ignored."""
 
     def __init__(self, root: Path, folder: Path) -> None:
         from fastapi_prod_lint import __version__
@@ -43,15 +89,17 @@ class Cache:
         self.folder = folder
         self.file = folder / f"v{__version__}" / f"{key}.pickle"
 
-    def load(self) -> dict[str, CacheEntry]:
+    def load(self) -> tuple[dict[str, CacheEntry], tuple[str, Any] | None]:
         try:
             with open(self.file, "rb") as handle:
-                entries = pickle.load(handle)
+                data = pickle.load(handle)
+            entries = {path: CacheEntry(*row) for path, row in data["entries"].items()}
+            return entries, data["facts"]
         except Exception:  # a missing, old or corrupt cache is only a slower run
-            return {}
-        return entries if isinstance(entries, dict) else {}
+            return {}, None
 
-    def save(self, entries: dict[str, CacheEntry]) -> None:
+    def save(self, entries: dict[str, CacheEntry], facts: tuple[str, Any] | None) -> None:
+        data = {"entries": {path: e.as_tuple() for path, e in entries.items()}, "facts": facts}
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
             gitignore = self.folder / ".gitignore"
@@ -59,7 +107,7 @@ class Cache:
                 gitignore.write_text("# Created by fastapi-prod-lint\n*\n", encoding="utf-8")
             fd, temp = tempfile.mkstemp(dir=self.file.parent, suffix=".tmp")
             with os.fdopen(fd, "wb") as handle:
-                pickle.dump(entries, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temp, self.file)
         except OSError:  # a read-only project still gets linted
             pass

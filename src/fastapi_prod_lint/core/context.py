@@ -17,7 +17,7 @@ FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
 class Scope:
     node: ast.AST  # the Module, ClassDef, FunctionDef, AsyncFunctionDef or Lambda
     qualname: str  # inside the module: "", "Class", "Class.method", "f.<locals>.g"
-    local: LocalScope | None = None  # function scopes only
+    local: LocalScope | None = None  # function scopes only, computed when first needed
 
 
 @dataclass
@@ -33,16 +33,12 @@ class ModuleContext:
     # -- the scope stack, maintained by the engine ------------------------------------------
     def push_scope(self, node: ast.AST) -> None:
         parent = self.scopes[-1].qualname if self.scopes else ""
-        if isinstance(node, FUNCTION_NODES):
-            name = "<lambda>" if isinstance(node, ast.Lambda) else node.name
-            local = local_scope(node, self.module, self.is_package)
-        else:
-            name, local = getattr(node, "name", ""), None
+        name = "<lambda>" if isinstance(node, ast.Lambda) else getattr(node, "name", "")
         nested = self.scopes and isinstance(self.scopes[-1].node, FUNCTION_NODES)
         qualname = (
             f"{parent}.<locals>.{name}" if nested else (f"{parent}.{name}" if parent else name)
         )
-        self.scopes.append(Scope(node, qualname, local))
+        self.scopes.append(Scope(node, qualname))
 
     def pop_scope(self) -> None:
         self.scopes.pop()
@@ -70,6 +66,13 @@ class ModuleContext:
         qualname = self.function_qualname()
         return [] if qualname is None else self.index.fastapi.roles_of(qualname)
 
+    def character_column(self, line: int, byte_offset: int) -> int:
+        """ast's columns count UTF-8 bytes; findings count characters."""
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        if text.isascii():
+            return byte_offset
+        return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="replace"))
+
     # -- names -------------------------------------------------------------------------------
     def qualified_name(self, expr: ast.expr) -> str | None:
         """The canonical dotted name an expression refers to, through imports, aliases and
@@ -78,7 +81,15 @@ class ModuleContext:
         if parts is None:
             return None
         local_scopes = tuple(
-            scope.local for scope in reversed(self.scopes) if scope.local is not None
+            self._local(scope)
+            for scope in reversed(self.scopes)
+            if isinstance(scope.node, FUNCTION_NODES)
         )
         resolved = resolve_parts(parts, self.bindings, local_scopes)
         return None if resolved is None else self.index.canonical(resolved)
+
+    def _local(self, scope: Scope) -> LocalScope:
+        if scope.local is None:
+            node: FunctionNode = scope.node  # type: ignore[assignment]
+            scope.local = local_scope(node, self.module, self.is_package)
+        return scope.local

@@ -5,9 +5,11 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
+import pickle
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from fnmatch import fnmatch
+from fnmatch import translate
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,11 +39,10 @@ def find_root(path: Path) -> Path:
 
 def module_name(root: Path, path: Path) -> tuple[str, bool]:
     """(dotted module name, is_package) of a file, following `src/` layouts."""
-    try:
-        rel = path.resolve().relative_to(root)
-    except ValueError:
-        rel = Path(path.name)
-    parts = list(rel.with_suffix("").parts)
+    rel = os.path.relpath(path if path.is_absolute() else path.resolve(), root)
+    if rel.startswith(".."):
+        rel = path.name
+    parts = rel[:-3].split(os.sep) if rel.endswith(".py") else rel.split(os.sep)
     if len(parts) > 1 and parts[0] == "src":
         parts = parts[1:]
     is_package = bool(parts) and parts[-1] == "__init__"
@@ -50,39 +51,63 @@ def module_name(root: Path, path: Path) -> tuple[str, bool]:
     return ".".join(parts), is_package
 
 
+class Excluder:
+    """Exclude globs, matched against a root-relative posix path and against its last part."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        globs = [pattern.rstrip("/") for pattern in patterns if pattern.strip("/")]
+        self.regex = re.compile("|".join(translate(g) for g in globs)) if globs else None
+
+    def __call__(self, rel: str) -> bool:
+        if self.regex is None:
+            return False
+        match = self.regex.match
+        return bool(match(rel) or match(rel.rpartition("/")[2]))
+
+    def any_part(self, rel: str) -> bool:
+        """The path or any folder above it is excluded."""
+        pieces = rel.split("/")
+        return any(self("/".join(pieces[: i + 1])) for i in range(len(pieces)))
+
+
 def is_excluded(rel: str, patterns: Iterable[str]) -> bool:
     """A root-relative posix path matches an exclude glob, itself or through a parent folder."""
-    pieces = rel.split("/")
-    prefixes = ["/".join(pieces[: i + 1]) for i in range(len(pieces))]
-    return any(
-        fnmatch(prefix, pattern.rstrip("/")) or fnmatch(pieces[i], pattern.rstrip("/"))
-        for pattern in patterns
-        for i, prefix in enumerate(prefixes)
-    )
+    return Excluder(patterns).any_part(rel)
 
 
-def discover(root: Path, exclude: Iterable[str] = ()) -> Iterator[Path]:
-    """The project's Python files: hidden, virtualenv, build and nested-project folders skipped."""
-    patterns = tuple(exclude)
-    for folder, dirs, files in os.walk(root):
-        here = Path(folder)
+def discover(
+    root: Path,
+    exclude: Iterable[str] = (),
+    base: Path | None = None,
+    nested: list[Path] | None = None,
+) -> Iterator[Path]:
+    """The project's Python files under `base` (default: all of `root`): hidden, virtualenv,
+    build and excluded folders are skipped, and so are nested projects (folders with their own
+    pyproject.toml, setup.cfg or .git), which are appended to `nested` when it is given."""
+    excluded = Excluder(exclude)
+    root_text = str(root)
+    start = base or root
+    if start != root and excluded.any_part(Path(os.path.relpath(start, root)).as_posix()):
+        return
+    for folder, dirs, files in os.walk(start):
+        rel_folder = os.path.relpath(folder, root_text).replace(os.sep, "/")
+        prefix = "" if rel_folder == "." else rel_folder + "/"
         kept = []
         for name in sorted(dirs):
-            sub = here / name
-            rel = sub.relative_to(root).as_posix()
-            if name.startswith(".") or name in SKIP_DIRS or (sub / "pyvenv.cfg").exists():
+            if name.startswith(".") or name in SKIP_DIRS or excluded(prefix + name):
                 continue
-            if any((sub / marker).exists() for marker in ROOT_MARKERS) or is_excluded(
-                rel, patterns
-            ):
+            sub = os.path.join(folder, name)
+            if os.path.exists(os.path.join(sub, "pyvenv.cfg")):
+                continue
+            if any(os.path.exists(os.path.join(sub, marker)) for marker in ROOT_MARKERS):
+                if nested is not None:
+                    nested.append(Path(sub))
                 continue
             kept.append(name)
         dirs[:] = kept
         for name in sorted(files):
-            if name.endswith(".py"):
-                path = here / name
-                if not is_excluded(path.relative_to(root).as_posix(), patterns):
-                    yield path
+            if name.endswith(".py") and not excluded(prefix + name):
+                yield Path(folder, name)
 
 
 def digest_of(data: bytes) -> str:
@@ -118,7 +143,63 @@ def summarize_source(
     return summarize(tree, name, str(path), is_package, digest)
 
 
-@dataclass(frozen=True, slots=True)
+class IndexEntry:
+    """One module of the index. Its summary is unpickled only when somebody asks for it, so a
+    warm one-file run (an editor's flake8) pays for the few modules it actually looks into."""
+
+    __slots__ = ("_summary", "blob", "digest", "is_package", "module", "path")
+
+    def __init__(
+        self,
+        path: str,
+        module: str,
+        is_package: bool,
+        digest: str,
+        blob: bytes | None = None,
+        summary: ModuleSummary | None = None,
+    ) -> None:
+        self.path, self.module, self.is_package, self.digest = path, module, is_package, digest
+        self.blob, self._summary = blob, summary
+
+    @classmethod
+    def of(cls, summary: ModuleSummary) -> IndexEntry:
+        return cls(
+            summary.path, summary.module, summary.is_package, summary.digest, summary=summary
+        )
+
+    @property
+    def summary(self) -> ModuleSummary:
+        if self._summary is None:
+            assert self.blob is not None
+            self._summary = pickle.loads(self.blob)
+        return self._summary
+
+    def to_blob(self) -> bytes:
+        if self.blob is None:
+            self.blob = pickle.dumps(self._summary, protocol=pickle.HIGHEST_PROTOCOL)
+        return self.blob
+
+
+class LazyModules(Mapping[str, ModuleSummary]):
+    """module name -> summary, unpickling on access."""
+
+    def __init__(self, entries: dict[str, IndexEntry]) -> None:
+        self.entries = entries
+
+    def __getitem__(self, name: str) -> ModuleSummary:
+        return self.entries[name].summary
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+@dataclass(frozen=True)
 class Definition:
     """Where a dotted name is defined in the project."""
 
@@ -132,21 +213,42 @@ class ProjectIndex:
     It never holds syntax trees: only summaries, so the whole project fits in memory cheaply.
     """
 
-    def __init__(self, root: Path, summaries: Iterable[ModuleSummary]) -> None:
+    def __init__(self, root: Path, entries: Iterable[IndexEntry]) -> None:
         self.root = root
-        self.modules: dict[str, ModuleSummary] = {}
-        self.by_path: dict[str, ModuleSummary] = {}
-        for summary in summaries:
-            self.modules.setdefault(summary.module, summary)
-            self.by_path[summary.path] = summary
+        self.by_path: dict[str, IndexEntry] = {}
+        by_module: dict[str, IndexEntry] = {}
+        for entry in entries:
+            by_module.setdefault(entry.module, entry)
+            self.by_path[entry.path] = entry
+        self.modules = LazyModules(by_module)
+
+    @classmethod
+    def from_summaries(cls, root: Path, summaries: Iterable[ModuleSummary]) -> ProjectIndex:
+        return cls(root, (IndexEntry.of(summary) for summary in summaries))
 
     def with_module(self, summary: ModuleSummary) -> ProjectIndex:
-        """A copy in which `summary` replaces its module (an editor's unsaved buffer)."""
-        others = [s for s in self.by_path.values() if s.path != summary.path]
-        return ProjectIndex(self.root, [summary, *others])
+        """A copy in which `summary` replaces its module (an editor's unsaved buffer). The
+        FastAPI facts carry over when the change cannot affect them (the usual edit)."""
+        from fastapi_prod_lint.core.semantics import facts_signature
 
-    def summary_for_path(self, path: Path) -> ModuleSummary | None:
+        entries = [e for e in self.by_path.values() if e.path != summary.path]
+        index = ProjectIndex(self.root, [IndexEntry.of(summary), *entries])
+        old = self.by_path.get(summary.path)
+        facts = self.__dict__.get("fastapi")
+        unchanged = old is not None and facts_signature(old.summary) == facts_signature(summary)
+        if facts is not None and unchanged:
+            index.__dict__["fastapi"] = facts
+        return index
+
+    def entry_for_path(self, path: Path) -> IndexEntry | None:
         return self.by_path.get(str(path.resolve()))
+
+    def digest(self) -> str:
+        """One digest of every module's path and content: a key for what is derived from all."""
+        h = hashlib.blake2b(digest_size=16)
+        for path in sorted(self.by_path):
+            h.update(f"{path}\0{self.by_path[path].digest}\0".encode())
+        return h.hexdigest()
 
     def module_of(self, dotted: str) -> tuple[ModuleSummary, list[str]] | None:
         """The project module that is the longest prefix of `dotted`, and the rest."""

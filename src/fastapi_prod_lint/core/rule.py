@@ -53,14 +53,17 @@ class Rule:
 
     def report(self, node: ast.AST, ctx: ModuleContext, **fields: str) -> Finding:
         """A finding at `node`, its message filled from `fields`."""
+        line = getattr(node, "lineno", 1)
+        end_line = getattr(node, "end_lineno", None)
+        end_col = getattr(node, "end_col_offset", None)
         return Finding(
             path=ctx.path,
-            line=getattr(node, "lineno", 1),
-            col=getattr(node, "col_offset", 0),
+            line=line,
+            col=ctx.character_column(line, getattr(node, "col_offset", 0)),
             code=self.code,
             message=self.message.format(**fields),
-            end_line=getattr(node, "end_lineno", None),
-            end_col=getattr(node, "end_col_offset", None),
+            end_line=end_line,
+            end_col=None if end_line is None else ctx.character_column(end_line, end_col or 0),
         )
 
     @classmethod

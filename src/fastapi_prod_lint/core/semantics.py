@@ -19,7 +19,7 @@ MIDDLEWARE_BASES = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Role:
     """What FastAPI uses a function for: kind is route, websocket, dependency, middleware,
     lifespan, startup, shutdown or exception_handler; label is how a message names it."""
@@ -28,7 +28,7 @@ class Role:
     label: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Router:
     name: str  # canonical dotted name of the instance
     is_app: bool
@@ -186,3 +186,38 @@ def _dependency(facts: FastAPIFacts, index: ProjectIndex, target: str) -> None:
             site = definition.module.assigns.get(definition.name)
             if site is not None and index.class_(site.func) is not None:
                 facts.add(f"{index.canonical(site.func)}.__call__", role)
+
+
+REGISTRATION_METHODS = frozenset(
+    {
+        "include_router",
+        "add_api_route",
+        "add_api_websocket_route",
+        "add_event_handler",
+        "add_exception_handler",
+    }
+)
+
+
+def _site_key(site: CallSite) -> tuple[object, ...]:
+    return (site.func, site.args, site.kwargs)
+
+
+def facts_signature(summary: ModuleSummary) -> tuple[object, ...]:
+    """Everything of a module that `FastAPIFacts.from_index` reads, without line numbers: when
+    an edit leaves it unchanged (a function body changed), the project's facts still hold."""
+    registrations = [
+        _site_key(site) for site in _all_calls(summary) if site.method in REGISTRATION_METHODS
+    ]
+    return (
+        summary.module,
+        tuple((name, b.kind, b.target, b.type_checking) for name, b in summary.bindings.items()),
+        tuple((name, _site_key(site)) for name, site in summary.assigns.items()),
+        tuple(registrations),
+        tuple(
+            (name, tuple(_site_key(d) for d in info.decorators))
+            for name, info in summary.functions.items()
+        ),
+        tuple((name, info.bases) for name, info in summary.classes.items()),
+        tuple(sorted(summary.depends)),
+    )

@@ -10,10 +10,9 @@ from fastapi_prod_lint.core.imports import (
     Binding,
     LocalScope,
     import_bindings,
-    local_scope,
     module_bindings,
+    scan_scope,
     top_level_statements,
-    walk_own_scope,
 )
 
 DEPENDS_NAMES = frozenset(
@@ -23,7 +22,7 @@ ANNOTATED_NAMES = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
 LOCAL_PREFIX = "~"  # a dotted name whose head is a function-local variable: "~app.include_router"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Arg:
     """An argument as the index needs it: a string, a resolved name, a list or a call."""
 
@@ -32,7 +31,7 @@ class Arg:
     items: tuple[Arg, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CallSite:
     func: str
     line: int
@@ -52,14 +51,14 @@ class CallSite:
         return self.func.rpartition(".")[0]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Param:
     name: str
     annotation: str | None  # dotted name of the annotation (an alias or a class), if simple
     depends: tuple[str, ...]  # Depends()/Security() targets in its default or Annotated[...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class FunctionInfo:
     name: str  # "f" or "Class.method"
     line: int
@@ -70,7 +69,7 @@ class FunctionInfo:
     calls: tuple[CallSite, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ClassInfo:
     name: str
     line: int
@@ -80,7 +79,7 @@ class ClassInfo:
     methods: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class AliasInfo:
     """`CurrentUser = Annotated[User, Depends(get_current_user)]`."""
 
@@ -90,7 +89,7 @@ class AliasInfo:
     depends: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ImportEdge:
     target: str  # canonical dotted name imported ("app.models.User", "time")
     line: int
@@ -98,7 +97,7 @@ class ImportEdge:
     in_function: bool
 
 
-@dataclass(slots=True)
+@dataclass
 class ModuleSummary:
     module: str
     path: str
@@ -224,7 +223,7 @@ class _Summarizer:
 
     def function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str) -> None:
         summary = self.summary
-        scope = local_scope(node, summary.module, summary.is_package)
+        scope, call_nodes = scan_scope(node, summary.module, summary.is_package)
         scopes = (scope,)
         decorators = []
         for decorator in node.decorator_list:
@@ -253,15 +252,14 @@ class _Summarizer:
                     depends = (*depends, target)
             params.append(Param(arg.arg, annotation, depends))
         calls = []
-        for child in walk_own_scope(list(node.body)):
-            if isinstance(child, ast.Call):
-                site = self.call(child, scopes)
-                if site is not None:
-                    calls.append(site)
-                    if site.func in DEPENDS_NAMES:
-                        target = self.depends_target(child, None, scopes)
-                        if target:
-                            summary.depends.add(target)
+        for child in call_nodes:
+            site = self.call(child, scopes)
+            if site is not None:
+                calls.append(site)
+                if site.func in DEPENDS_NAMES:
+                    target = self.depends_target(child, None, scopes)
+                    if target:
+                        summary.depends.add(target)
         for param in params:
             summary.depends.update(param.depends)
         for decorator_site in decorators:

@@ -1,0 +1,315 @@
+"""Projects end to end: load the index (cached), check files (in parallel), serve the API."""
+
+from __future__ import annotations
+
+import ast
+import gc
+import hashlib
+import multiprocessing
+import os
+import pickle
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi_prod_lint.core.cache import Cache, CacheEntry, default_cache_dir, stored
+from fastapi_prod_lint.core.config import Settings, load_settings
+from fastapi_prod_lint.core.engine import (
+    check_tree,
+    decode_lines,
+    finish,
+    relpath,
+    syntax_error_finding,
+)
+from fastapi_prod_lint.core.finding import SYNTAX_ERROR_CODE, Finding
+from fastapi_prod_lint.core.project import (
+    Excluder,
+    IndexEntry,
+    ProjectIndex,
+    digest_of,
+    discover,
+    find_root,
+    parse_source,
+    summarize_source,
+    trace,
+)
+
+PARALLEL_THRESHOLD = 40  # files; below it a process pool costs more than it saves
+
+
+@dataclass
+class Project:
+    """A project root, its settings and its index, as one front end call sees them."""
+
+    root: Path
+    settings: Settings
+    index: ProjectIndex
+    entries: dict[str, CacheEntry]
+    cache: Cache | None
+    dirty: bool = False
+    cached_facts_key: str | None = None
+    _findings_key: str | None = field(default=None, repr=False)
+
+    def findings_key(self) -> str:
+        """What a file's cached findings depend on besides its content: the tool, the settings
+        and every module of the project (a cross-file fact may change with any of them)."""
+        if self._findings_key is None:
+            from fastapi_prod_lint import __version__
+
+            h = hashlib.blake2b(digest_size=16)
+            h.update(
+                f"{__version__}\0{self.settings.fingerprint()}\0{self.index.digest()}".encode()
+            )
+            self._findings_key = h.hexdigest()
+        return self._findings_key
+
+    def overlay(self, abs_path: Path, data: bytes, tree: ast.Module | None) -> ProjectIndex:
+        """The index with `abs_path` replaced by `data` when that differs from the disk."""
+        known = self.index.by_path.get(str(abs_path))
+        if known is not None and known.digest == digest_of(data):
+            return self.index
+        return self.index.with_module(summarize_source(self.root, abs_path, data, tree))
+
+    def persist(self) -> None:
+        """Write the cache when something new was learnt (summaries, findings or facts)."""
+        if self.cache is None:
+            return
+        facts = self.index.__dict__.get("fastapi")
+        digest = self.index.digest()
+        if facts is not None and self.cached_facts_key != digest:
+            self.cached_facts_key, self.dirty = digest, True
+        if self.dirty:
+            kept = (digest, facts) if facts is not None else None
+            self.cache.save(self.entries, kept)
+            self.dirty = False
+
+
+def load_project(
+    root: Path,
+    settings: Settings | None = None,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+    jobs: int = 1,
+) -> Project:
+    """Settings and the index of every module, summarised anew only where the file changed."""
+    root = root.resolve()
+    settings = load_settings(root) if settings is None else settings
+    cache = Cache(root, cache_dir or default_cache_dir(root)) if use_cache else None
+    old, facts = cache.load() if cache else ({}, None)
+    entries: dict[str, CacheEntry] = {}
+    todo: list[tuple[str, os.stat_result]] = []
+    for path in discover(root, settings.exclude):
+        key = str(path)
+        try:
+            stat = os.stat(key)
+        except OSError:
+            continue
+        entry = old.get(key)
+        if entry is not None and (entry.mtime_ns, entry.size) == (stat.st_mtime_ns, stat.st_size):
+            entries[key] = entry
+        else:
+            todo.append((key, stat))
+    results = _map(_summarize_path, [(root, key) for key, _ in todo], jobs)
+    for (key, stat), (digest, module, is_package, blob) in zip(todo, results, strict=True):
+        entry = old.get(key)
+        kept = (entry.findings_key, entry.findings) if entry and entry.digest == digest else ()
+        entries[key] = CacheEntry(
+            stat.st_mtime_ns, stat.st_size, digest, module, is_package, blob, *kept
+        )
+    index = ProjectIndex(
+        root, (IndexEntry(k, e.module, e.is_package, e.digest, e.blob) for k, e in entries.items())
+    )
+    if facts is not None and facts[0] == index.digest():
+        index.__dict__["fastapi"] = facts[1]
+    trace(f"index {root} {len(todo)}")
+    dirty = bool(todo) or len(entries) != len(old)
+    return Project(root, settings, index, entries, cache, dirty, facts[0] if facts else None)
+
+
+def _summarize_path(root: Path, key: str) -> tuple[str, str, bool, bytes]:
+    try:
+        data = Path(key).read_bytes()
+    except OSError:
+        data = b""
+    summary = summarize_source(root, Path(key), data)
+    blob = pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL)
+    return summary.digest, summary.module, summary.is_package, blob
+
+
+# -- parallelism -------------------------------------------------------------------------------
+
+_WORKER_STATE: dict[str, Any] = {}
+
+
+def _map(
+    function: Callable[..., Any],
+    items: list[tuple[Any, ...]],
+    jobs: int,
+    state: dict[str, Any] | None = None,
+) -> list[Any]:
+    """`function(*item)` for every item, in a process pool when it is worth it."""
+    _WORKER_STATE.update(state or {})
+    if jobs <= 1 or len(items) < PARALLEL_THRESHOLD:
+        return [function(*item) for item in items]
+    with _executor(jobs, state or {}) as executor:
+        chunk = max(1, len(items) // (jobs * 8))
+        return list(executor.map(_call, [(function, item) for item in items], chunksize=chunk))
+
+
+def _call(job: tuple[Callable[..., Any], tuple[Any, ...]]) -> Any:
+    function, item = job
+    return function(*item)
+
+
+def _init_worker(state: dict[str, Any]) -> None:
+    _WORKER_STATE.update(state)
+
+
+def _executor(jobs: int, state: dict[str, Any]) -> Executor:
+    if "fork" in multiprocessing.get_all_start_methods():
+        # forked workers inherit the project from memory: nothing is pickled to them
+        return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
+    return ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(state,))
+
+
+def _check_file(abs_key: str, display: str) -> tuple[str, list[Finding]]:
+    """Parse and check one file of the project held in the worker state."""
+    project: Project = _WORKER_STATE["project"]
+    path = Path(abs_key)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        finding = Finding(display, 1, 0, SYNTAX_ERROR_CODE, f"Cannot read the file: {error}")
+        return abs_key, [finding]
+    return abs_key, check_data(project, path, display, data)
+
+
+def check_data(
+    project: Project, path: Path, display: str, data: bytes, tree: ast.Module | None = None
+) -> list[Finding]:
+    """Findings of one file's content (from disk or an editor buffer) within its project."""
+    lines = decode_lines(data)
+    if tree is None:
+        try:
+            tree = parse_source(data, display)
+        except SyntaxError as error:
+            if not project.settings.is_enabled(SYNTAX_ERROR_CODE):
+                return []
+            found = [syntax_error_finding(display, error)]
+            return finish(found, lines, project.settings, relpath(project.root, path))
+    index = project.overlay(path, data, tree)
+    return check_tree(tree, lines, display, path, index, project.settings)
+
+
+# -- the public API ----------------------------------------------------------------------------
+
+_PROJECTS: dict[tuple[str, str, bool], Project] = {}
+
+
+def project_for(path: Path, settings: Settings | None = None, use_cache: bool = True) -> Project:
+    """The project a file belongs to, loaded once per process: flake8 and pylint ask for every
+    file, and the index is built at most once per process and root."""
+    root = find_root(path)
+    settings = load_settings(root) if settings is None else settings
+    key = (str(root), settings.fingerprint(), use_cache)
+    if key not in _PROJECTS:
+        _PROJECTS[key] = load_project(root, settings, use_cache=use_cache)
+        gc.freeze()  # the index lives as long as the process: keep it out of every collection
+    return _PROJECTS[key]
+
+
+def check_source(
+    source: str | bytes,
+    path: str | Path = "<stdin>",
+    settings: Settings | None = None,
+    use_cache: bool = True,
+    tree: ast.Module | None = None,
+) -> list[Finding]:
+    """Findings for one buffer that stands in for `path` (the rest of its project from disk)."""
+    data = source.encode("utf-8") if isinstance(source, str) else source
+    stdin = str(path) in ("<stdin>", "-", "stdin")
+    file_path = (Path("stdin.py") if stdin else Path(path)).absolute()
+    project = project_for(file_path, settings, use_cache=use_cache)
+    abs_path = file_path.parent.resolve() / file_path.name
+    if Excluder(project.settings.exclude).any_part(relpath(project.root, abs_path)):
+        return []  # every front end skips what the project excludes
+    findings = check_data(project, abs_path, str(path), data, tree)
+    project.persist()
+    return findings
+
+
+def iter_files(
+    given: str, root: Path, settings: Settings, nested: list[str]
+) -> Iterator[tuple[Path, str]]:
+    """(absolute file, display path) for a named file or every Python file under a folder;
+    the nested projects found under a folder are appended to `nested` (as display paths)."""
+    path = Path(given)
+    if path.is_dir():
+        base = path.resolve()
+        inner: list[Path] = []
+        for found in discover(root, settings.exclude, base=base, nested=inner):
+            yield found, os.path.normpath(os.path.join(given, os.path.relpath(found, base)))
+        nested.extend(
+            os.path.normpath(os.path.join(given, os.path.relpath(p, base))) for p in inner
+        )
+    elif not Excluder(settings.exclude).any_part(relpath(root, path)):
+        yield path.parent.resolve() / path.name, given
+
+
+def check_paths(
+    paths: Sequence[str],
+    settings: Settings | None = None,
+    *,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
+    jobs: int | None = None,
+    adjust: Callable[[Settings], Settings] | None = None,
+) -> list[Finding]:
+    """Findings for every Python file under `paths`, project by project, cached and parallel.
+
+    Each project uses `settings` when given, else its own pyproject.toml, passed through
+    `adjust` (a command line's --select/--ignore) when given.
+    """
+    jobs = jobs or os.cpu_count() or 1
+    pending = list(paths)
+    findings: list[Finding] = []
+    while pending:  # nested projects found under a folder join the queue with their own root
+        by_root: dict[Path, list[str]] = {}
+        for given in pending:
+            by_root.setdefault(find_root(Path(given)), []).append(given)
+        pending = []
+        for root, named in by_root.items():
+            chosen = load_settings(root) if settings is None else settings
+            chosen = adjust(chosen) if adjust is not None else chosen
+            project = load_project(root, chosen, cache_dir, use_cache, jobs)
+            files = {
+                str(path): display
+                for given in named
+                for path, display in iter_files(given, project.root, project.settings, pending)
+            }
+            findings.extend(_check_project_files(project, files, jobs))
+    return sorted(findings)
+
+
+def _check_project_files(project: Project, files: dict[str, str], jobs: int) -> list[Finding]:
+    key = project.findings_key()
+    findings: list[Finding] = []
+    todo: list[tuple[str, str]] = []
+    for abs_key, display in files.items():
+        entry = project.entries.get(abs_key)
+        if entry is not None and entry.findings_key == key:
+            findings.extend(Finding(display, *row) for row in entry.findings)
+        else:
+            todo.append((abs_key, display))
+    if len(todo) >= PARALLEL_THRESHOLD:
+        project.index.fastapi  # noqa: B018 - computed once here, inherited by the workers
+    for abs_key, found in _map(_check_file, todo, jobs, {"project": project}):
+        findings.extend(found)
+        entry = project.entries.get(abs_key)
+        if entry is not None:
+            entry.findings_key, entry.findings = key, tuple(stored(f) for f in found)
+            project.dirty = True
+    project.persist()
+    return findings
