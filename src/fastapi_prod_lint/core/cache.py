@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import marshal
 import os
 import pickle
 import tempfile
@@ -13,6 +14,7 @@ from fastapi_prod_lint.core.finding import Finding
 
 CACHE_ENV = "FASTAPI_PROD_LINT_CACHE_DIR"
 CACHE_FOLDER = ".fastapi_prod_lint_cache"
+CACHE_FORMAT = 2  # bump when the stored records change shape
 
 # (line, col, code, message, end_line, end_col): a finding without its path
 StoredFinding = tuple[int, int, str, str, "int | None", "int | None"]
@@ -77,23 +79,29 @@ def default_cache_dir(root: Path) -> Path:
 
 
 class Cache:
-    """One pickle per project root and tool version: {path: entry tuple} and the project's
-    derived facts with the index digest they were made from. Writes are atomic (temp file +
-    rename), so parallel flake8 workers never read a half-written cache; a broken cache is
-    ignored."""
+    """One file per project root and tool version: {path: entry tuple} and the project's
+    derived facts (as plain data) with the index digest they were made from. The outer layer is
+    `marshal` (several times faster to read than pickle: an editor's flake8 reads it on every
+    save); each summary stays a pickled blob, unpickled only when needed. Writes are atomic
+    (temp file + rename), so parallel flake8 workers never read a half-written cache; a broken
+    cache is ignored."""
 
     def __init__(self, root: Path, folder: Path) -> None:
         from fastapi_prod_lint import __version__
 
         key = hashlib.blake2b(str(root).encode(), digest_size=8).hexdigest()
         self.folder = folder
-        self.file = folder / f"v{__version__}" / f"{key}.pickle"
+        self.file = folder / f"v{__version__}-{CACHE_FORMAT}" / f"{key}.marshal"
 
     def load(self) -> tuple[dict[str, CacheEntry], tuple[str, Any] | None]:
         try:
             with open(self.file, "rb") as handle:
-                data = pickle.load(handle)
+                data = marshal.loads(handle.read())  # load(handle) is several times slower
             entries = {path: CacheEntry(*row) for path, row in data["entries"].items()}
+            # a cache written by a crashed or older run must not half-work: probe one blob
+            for entry in entries.values():
+                pickle.loads(entry.blob)
+                break
             return entries, data["facts"]
         except Exception:  # a missing, old or corrupt cache is only a slower run
             return {}, None
@@ -107,7 +115,7 @@ class Cache:
                 gitignore.write_text("# Created by fastapi-prod-lint\n*\n", encoding="utf-8")
             fd, temp = tempfile.mkstemp(dir=self.file.parent, suffix=".tmp")
             with os.fdopen(fd, "wb") as handle:
-                pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                marshal.dump(data, handle)
             os.replace(temp, self.file)
         except OSError:  # a read-only project still gets linted
             pass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import hashlib
 import sys
@@ -152,6 +151,8 @@ def validate_selector(selector: str, where: str) -> str:
     upper = selector.upper()
     if upper == "ALL" or any(code.startswith(upper) for code in codes):
         return upper
+    import difflib
+
     close = difflib.get_close_matches(selector, [*codes, *by_name], n=1)
     hint = f" (did you mean `{close[0]}`?)" if close else ""
     raise ConfigError(f"{where}: unknown rule code `{selector}`{hint}")
@@ -167,6 +168,8 @@ def settings_from_table(table: Mapping[str, Any], where: str) -> Settings:
     options: dict[str, Any] = {}
     for key, value in table.items():
         if key not in known:
+            import difflib
+
             close = difflib.get_close_matches(key, sorted(known), n=1)
             hint = f" (did you mean `{close[0]}`?)" if close else ""
             raise ConfigError(f"{where}: unknown key `{TABLE}.{key}`{hint}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
 
 from fastapi_prod_lint.core.imports import FUNCTION_NODES, Binding, LocalScope, local_scope
 from fastapi_prod_lint.core.project import ProjectIndex
@@ -13,22 +12,34 @@ from fastapi_prod_lint.core.summary import dotted_parts, resolve_parts
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
 
 
-@dataclass(slots=True)
 class Scope:
-    node: ast.AST  # the Module, ClassDef, FunctionDef, AsyncFunctionDef or Lambda
-    qualname: str  # inside the module: "", "Class", "Class.method", "f.<locals>.g"
-    local: LocalScope | None = None  # function scopes only, computed when first needed
+    __slots__ = ("local", "node", "qualname")
+
+    def __init__(self, node: ast.AST, qualname: str) -> None:
+        self.node = node  # the Module, ClassDef, FunctionDef, AsyncFunctionDef or Lambda
+        self.qualname = qualname  # inside the module: "", "Class", "Class.method", "f.<locals>.g"
+        self.local: LocalScope | None = None  # function scopes only, computed when first needed
 
 
-@dataclass
 class ModuleContext:
-    path: str  # as the user named it; findings carry it
-    module: str
-    is_package: bool
-    lines: list[str]
-    index: ProjectIndex
-    bindings: dict[str, Binding]
-    scopes: list[Scope] = field(default_factory=list)
+    """One module being checked: its names, its project, and where the walk is."""
+
+    def __init__(
+        self,
+        path: str,
+        module: str,
+        is_package: bool,
+        lines: list[str],
+        index: ProjectIndex,
+        bindings: dict[str, Binding],
+    ) -> None:
+        self.path = path  # as the user named it; findings carry it
+        self.module = module
+        self.is_package = is_package
+        self.lines = lines
+        self.index = index
+        self.bindings = bindings
+        self.scopes: list[Scope] = []
 
     # -- the scope stack, maintained by the engine ------------------------------------------
     def push_scope(self, node: ast.AST) -> None:

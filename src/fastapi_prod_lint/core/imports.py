@@ -5,8 +5,7 @@ from __future__ import annotations
 import ast
 import builtins
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 
@@ -42,8 +41,7 @@ FUNCTION_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
-@dataclass(frozen=True)
-class Binding:
+class Binding(NamedTuple):
     """What a module-level name is bound to.
 
     kind: "import" (target is the canonical dotted name), "function", "class" or "assign"
@@ -154,8 +152,7 @@ def module_bindings(tree: ast.Module, module: str, is_package: bool) -> dict[str
     return bindings
 
 
-@dataclass(frozen=True, slots=True)
-class LocalScope:
+class LocalScope(NamedTuple):
     """Names bound inside one function: its parameters, assignments and local imports."""
 
     names: frozenset[str]

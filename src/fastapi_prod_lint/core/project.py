@@ -8,11 +8,10 @@ import os
 import pickle
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from fnmatch import translate
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from fastapi_prod_lint.core.summary import ClassInfo, FunctionInfo, ModuleSummary, summarize
 
@@ -84,30 +83,44 @@ def discover(
     """The project's Python files under `base` (default: all of `root`): hidden, virtualenv,
     build and excluded folders are skipped, and so are nested projects (folders with their own
     pyproject.toml, setup.cfg or .git), which are appended to `nested` when it is given."""
+    return map(Path, python_files(root, exclude, base, nested))
+
+
+def python_files(
+    root: Path,
+    exclude: Iterable[str] = (),
+    base: Path | None = None,
+    nested: list[Path] | None = None,
+) -> Iterator[str]:
+    """`discover`, as absolute path strings: every warm run lists the whole project, so this
+    avoids Path objects and walks with `os.scandir`."""
     excluded = Excluder(exclude)
-    root_text = str(root)
-    start = base or root
-    if start != root and excluded.any_part(Path(os.path.relpath(start, root)).as_posix()):
+    start = str(base or root)
+    if start != str(root) and excluded.any_part(Path(os.path.relpath(start, root)).as_posix()):
         return
-    for folder, dirs, files in os.walk(start):
-        rel_folder = os.path.relpath(folder, root_text).replace(os.sep, "/")
-        prefix = "" if rel_folder == "." else rel_folder + "/"
-        kept = []
-        for name in sorted(dirs):
-            if name.startswith(".") or name in SKIP_DIRS or excluded(prefix + name):
-                continue
-            sub = os.path.join(folder, name)
-            if os.path.exists(os.path.join(sub, "pyvenv.cfg")):
-                continue
-            if any(os.path.exists(os.path.join(sub, marker)) for marker in ROOT_MARKERS):
-                if nested is not None:
-                    nested.append(Path(sub))
-                continue
-            kept.append(name)
-        dirs[:] = kept
-        for name in sorted(files):
-            if name.endswith(".py") and not excluded(prefix + name):
-                yield Path(folder, name)
+    stack = [(start, "" if start == str(root) else os.path.relpath(start, root) + "/")]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            with os.scandir(folder) as scan:
+                found = sorted((entry.name, entry.path, entry.is_dir()) for entry in scan)
+        except OSError:
+            continue
+        subfolders = []
+        for name, path, is_dir in found:
+            if is_dir:
+                if name.startswith(".") or name in SKIP_DIRS or excluded(prefix + name):
+                    continue
+                if os.path.exists(os.path.join(path, "pyvenv.cfg")):
+                    continue
+                if any(os.path.exists(os.path.join(path, marker)) for marker in ROOT_MARKERS):
+                    if nested is not None:
+                        nested.append(Path(path))
+                    continue
+                subfolders.append((path, f"{prefix}{name}/"))
+            elif name.endswith(".py") and not excluded(prefix + name):
+                yield path
+        stack.extend(reversed(subfolders))
 
 
 def digest_of(data: bytes) -> str:
@@ -199,8 +212,7 @@ class LazyModules(Mapping[str, ModuleSummary]):
         return len(self.entries)
 
 
-@dataclass(frozen=True)
-class Definition:
+class Definition(NamedTuple):
     """Where a dotted name is defined in the project."""
 
     module: ModuleSummary
@@ -221,6 +233,7 @@ class ProjectIndex:
             by_module.setdefault(entry.module, entry)
             self.by_path[entry.path] = entry
         self.modules = LazyModules(by_module)
+        self._digest: str | None = None
 
     @classmethod
     def from_summaries(cls, root: Path, summaries: Iterable[ModuleSummary]) -> ProjectIndex:
@@ -245,10 +258,13 @@ class ProjectIndex:
 
     def digest(self) -> str:
         """One digest of every module's path and content: a key for what is derived from all."""
+        if self._digest is not None:
+            return self._digest
         h = hashlib.blake2b(digest_size=16)
         for path in sorted(self.by_path):
             h.update(f"{path}\0{self.by_path[path].digest}\0".encode())
-        return h.hexdigest()
+        self._digest = h.hexdigest()
+        return self._digest
 
     def module_of(self, dotted: str) -> tuple[ModuleSummary, list[str]] | None:
         """The project module that is the longest prefix of `dotted`, and the rest."""

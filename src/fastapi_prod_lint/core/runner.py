@@ -5,14 +5,14 @@ from __future__ import annotations
 import ast
 import gc
 import hashlib
-import multiprocessing
 import os
 import pickle
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 from fastapi_prod_lint.core.cache import Cache, CacheEntry, default_cache_dir, stored
 from fastapi_prod_lint.core.config import Settings, load_settings
@@ -32,25 +32,36 @@ from fastapi_prod_lint.core.project import (
     discover,
     find_root,
     parse_source,
+    python_files,
     summarize_source,
     trace,
 )
+from fastapi_prod_lint.core.semantics import FastAPIFacts
 
 PARALLEL_THRESHOLD = 40  # files; below it a process pool costs more than it saves
 
 
-@dataclass
 class Project:
     """A project root, its settings and its index, as one front end call sees them."""
 
-    root: Path
-    settings: Settings
-    index: ProjectIndex
-    entries: dict[str, CacheEntry]
-    cache: Cache | None
-    dirty: bool = False
-    cached_facts_key: str | None = None
-    _findings_key: str | None = field(default=None, repr=False)
+    def __init__(
+        self,
+        root: Path,
+        settings: Settings,
+        index: ProjectIndex,
+        entries: dict[str, CacheEntry],
+        cache: Cache | None,
+        dirty: bool = False,
+        cached_facts_key: str | None = None,
+    ) -> None:
+        self.root = root
+        self.settings = settings
+        self.index = index
+        self.entries = entries
+        self.cache = cache
+        self.dirty = dirty  # the cache on disk is missing something this run learnt
+        self.cached_facts_key = cached_facts_key
+        self._findings_key: str | None = None
 
     def findings_key(self) -> str:
         """What a file's cached findings depend on besides its content: the tool, the settings
@@ -81,7 +92,7 @@ class Project:
         if facts is not None and self.cached_facts_key != digest:
             self.cached_facts_key, self.dirty = digest, True
         if self.dirty:
-            kept = (digest, facts) if facts is not None else None
+            kept = (digest, facts.to_builtins()) if facts is not None else None
             self.cache.save(self.entries, kept)
             self.dirty = False
 
@@ -100,8 +111,7 @@ def load_project(
     old, facts = cache.load() if cache else ({}, None)
     entries: dict[str, CacheEntry] = {}
     todo: list[tuple[str, os.stat_result]] = []
-    for path in discover(root, settings.exclude):
-        key = str(path)
+    for key in python_files(root, settings.exclude):
         try:
             stat = os.stat(key)
         except OSError:
@@ -122,7 +132,7 @@ def load_project(
         root, (IndexEntry(k, e.module, e.is_package, e.digest, e.blob) for k, e in entries.items())
     )
     if facts is not None and facts[0] == index.digest():
-        index.__dict__["fastapi"] = facts[1]
+        index.__dict__["fastapi"] = FastAPIFacts.from_builtins(facts[1])
     trace(f"index {root} {len(todo)}")
     dirty = bool(todo) or len(entries) != len(old)
     return Project(root, settings, index, entries, cache, dirty, facts[0] if facts else None)
@@ -168,6 +178,9 @@ def _init_worker(state: dict[str, Any]) -> None:
 
 
 def _executor(jobs: int, state: dict[str, Any]) -> Executor:
+    import multiprocessing  # imported here: flake8 and pylint workers never need it
+    from concurrent.futures import ProcessPoolExecutor
+
     if "fork" in multiprocessing.get_all_start_methods():
         # forked workers inherit the project from memory: nothing is pickled to them
         return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))

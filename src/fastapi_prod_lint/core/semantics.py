@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from fastapi_prod_lint.core.summary import Arg, CallSite, ModuleSummary
 
@@ -19,8 +18,7 @@ MIDDLEWARE_BASES = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Role:
+class Role(NamedTuple):
     """What FastAPI uses a function for: kind is route, websocket, dependency, middleware,
     lifespan, startup, shutdown or exception_handler; label is how a message names it."""
 
@@ -28,21 +26,43 @@ class Role:
     label: str
 
 
-@dataclass(frozen=True)
-class Router:
+class Router(NamedTuple):
     name: str  # canonical dotted name of the instance
     is_app: bool
     prefix: str
 
 
-@dataclass
 class FastAPIFacts:
-    routers: dict[str, Router] = field(default_factory=dict)
-    roles: dict[str, list[Role]] = field(default_factory=dict)  # function dotted name -> roles
-    include_prefixes: dict[str, list[str]] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.routers: dict[str, Router] = {}
+        self.roles: dict[str, list[Role]] = {}  # function dotted name -> roles
+        self.include_prefixes: dict[str, list[str]] = {}
+        self._raw_roles: dict[str, list[tuple[str, str]]] = {}
 
     def roles_of(self, dotted: str) -> list[Role]:
+        raw = self._raw_roles.pop(dotted, None)
+        if raw is not None:  # loaded from the cache: made into Roles on first use
+            self.roles[dotted] = [Role(*role) for role in raw]
         return self.roles.get(dotted, [])
+
+    def to_builtins(self) -> tuple[object, ...]:
+        """Plain tuples, lists and dicts (for `marshal`, the cheapest cache format to read)."""
+        return (
+            {name: tuple(router) for name, router in self.routers.items()},
+            {
+                **self._raw_roles,
+                **{name: [tuple(role) for role in roles] for name, roles in self.roles.items()},
+            },
+            self.include_prefixes,
+        )
+
+    @classmethod
+    def from_builtins(cls, data: tuple[Any, ...]) -> FastAPIFacts:
+        facts = cls()
+        routers, roles, facts.include_prefixes = data
+        facts.routers = {name: Router(*fields) for name, fields in routers.items()}
+        facts._raw_roles = roles
+        return facts
 
     def add(self, function: str, role: Role) -> None:
         roles = self.roles.setdefault(function, [])

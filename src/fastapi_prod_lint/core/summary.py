@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from fastapi_prod_lint.core.imports import (
     BUILTIN_NAMES,
@@ -22,8 +22,7 @@ ANNOTATED_NAMES = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
 LOCAL_PREFIX = "~"  # a dotted name whose head is a function-local variable: "~app.include_router"
 
 
-@dataclass(frozen=True)
-class Arg:
+class Arg(NamedTuple):
     """An argument as the index needs it: a string, a resolved name, a list or a call."""
 
     kind: str  # "str" | "name" | "list" | "call" | "other"
@@ -31,8 +30,7 @@ class Arg:
     items: tuple[Arg, ...] = ()
 
 
-@dataclass(frozen=True)
-class CallSite:
+class CallSite(NamedTuple):
     func: str
     line: int
     col: int
@@ -51,15 +49,13 @@ class CallSite:
         return self.func.rpartition(".")[0]
 
 
-@dataclass(frozen=True)
-class Param:
+class Param(NamedTuple):
     name: str
     annotation: str | None  # dotted name of the annotation (an alias or a class), if simple
     depends: tuple[str, ...]  # Depends()/Security() targets in its default or Annotated[...]
 
 
-@dataclass(frozen=True)
-class FunctionInfo:
+class FunctionInfo(NamedTuple):
     name: str  # "f" or "Class.method"
     line: int
     col: int
@@ -69,8 +65,7 @@ class FunctionInfo:
     calls: tuple[CallSite, ...]
 
 
-@dataclass(frozen=True)
-class ClassInfo:
+class ClassInfo(NamedTuple):
     name: str
     line: int
     bases: tuple[str, ...]
@@ -79,8 +74,7 @@ class ClassInfo:
     methods: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class AliasInfo:
+class AliasInfo(NamedTuple):
     """`CurrentUser = Annotated[User, Depends(get_current_user)]`."""
 
     name: str
@@ -89,28 +83,30 @@ class AliasInfo:
     depends: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class ImportEdge:
+class ImportEdge(NamedTuple):
     target: str  # canonical dotted name imported ("app.models.User", "time")
     line: int
     type_checking: bool
     in_function: bool
 
 
-@dataclass
 class ModuleSummary:
-    module: str
-    path: str
-    is_package: bool
-    digest: str
-    bindings: dict[str, Binding] = field(default_factory=dict)
-    imports: list[ImportEdge] = field(default_factory=list)
-    functions: dict[str, FunctionInfo] = field(default_factory=dict)
-    classes: dict[str, ClassInfo] = field(default_factory=dict)
-    assigns: dict[str, CallSite] = field(default_factory=dict)  # module-level `x = Call(...)`
-    aliases: dict[str, AliasInfo] = field(default_factory=dict)
-    calls: list[CallSite] = field(default_factory=list)  # module-level calls
-    depends: set[str] = field(default_factory=set)  # every Depends()/Security() target
+    """The facts of one module. Records are NamedTuples: cheap to create, import and pickle
+    (the cache holds one summary per module of the project)."""
+
+    def __init__(self, module: str, path: str, is_package: bool, digest: str) -> None:
+        self.module = module
+        self.path = path
+        self.is_package = is_package
+        self.digest = digest
+        self.bindings: dict[str, Binding] = {}
+        self.imports: list[ImportEdge] = []
+        self.functions: dict[str, FunctionInfo] = {}
+        self.classes: dict[str, ClassInfo] = {}
+        self.assigns: dict[str, CallSite] = {}  # module-level `x = Call(...)`
+        self.aliases: dict[str, AliasInfo] = {}
+        self.calls: list[CallSite] = []  # module-level calls
+        self.depends: set[str] = set()  # every Depends()/Security() target
 
 
 def dotted_parts(expr: ast.expr) -> list[str] | None:
