@@ -141,7 +141,7 @@ def run_rule(argv: Sequence[str]) -> int:
     if rule is None:
         print(f"fastapi-prod-lint: error: unknown rule `{argv[0]}`", file=sys.stderr)
         return EXIT_ERROR
-    print(render_rule(rule))
+    print(render_rule(rule), end="")
     return EXIT_CLEAN
 
 

@@ -72,8 +72,8 @@ class BlockingCallInAsyncRoute(Rule):
     over with `await asyncio.to_thread(...)` / `await run_in_threadpool(...)`.
 
     ## Options
-    - `extra-blocking-calls`: qualified names of further calls to treat as blocking.
-    - `allowed-calls`: qualified names never to report.
+    Both take qualified names, as the messages print them: `extra-blocking-calls` adds calls
+    (your own sync clients, say), `allowed-calls` removes them.
 
     ## References
     - [FastAPI: Concurrency and async / await](https://fastapi.tiangolo.com/async/)
