@@ -179,15 +179,24 @@ def _init_worker(state: dict[str, Any]) -> None:
 
 def _executor(jobs: int, state: dict[str, Any]) -> Executor:
     import multiprocessing  # imported here: flake8 and pylint workers never need it
-    import threading
     from concurrent.futures import ProcessPoolExecutor
 
     # Forked workers inherit the project from memory, nothing is pickled to them; but fork is
     # only safe in a single-threaded process (a test runner or an IDE host may have threads).
-    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+    if "fork" in multiprocessing.get_all_start_methods() and _single_threaded():
         return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
     context = multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(jobs, context, initializer=_init_worker, initargs=(state,))
+
+
+def _single_threaded() -> bool:
+    """No other OS thread runs in this process (threads started through `_thread` included)."""
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        import threading
+
+        return threading.active_count() == 1
 
 
 def _check_file(abs_key: str, display: str) -> tuple[str, list[Finding]]:
