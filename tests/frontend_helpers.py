@@ -23,6 +23,15 @@ ROUTES = """
         pause(1)
         return item_id
 """
+# pylint with only our checker enabled, no score, no stats files in ~/.cache
+PYLINT_ONLY_OURS = [
+    "pylint",
+    "--load-plugins=fastapi_prod_lint.pylint",
+    "--disable=all",
+    "--enable=fastapi-prod-lint",
+    "-sn",
+    "--persistent=n",
+]
 PROJECT = {
     "pyproject.toml": "[tool.fastapi-prod-lint]\n",
     "app/__init__.py": "",

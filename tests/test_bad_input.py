@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from frontend_helpers import run
+from frontend_helpers import PYLINT_ONLY_OURS, run
 
 from fastapi_prod_lint import check_paths
 from fastapi_prod_lint.cli import main
@@ -85,12 +85,7 @@ def test_pylint_does_not_crash_in_the_plugin(bad_file):
     root, _ = bad_file
     result = run(
         [
-            "pylint",
-            "--load-plugins=fastapi_prod_lint.pylint",
-            "--disable=all",
-            "--enable=fastapi-prod-lint",
-            "-sn",
-            "--persistent=n",
+            *PYLINT_ONLY_OURS,
             "mod.py",
             "good.py",
         ],

@@ -6,20 +6,12 @@ import pkgutil
 from pathlib import Path
 
 import pytest
-from frontend_helpers import make_project, run
+from frontend_helpers import PYLINT_ONLY_OURS, make_project, run
 
 pytest.importorskip("pylint")
 
 TEMPLATE = "--msg-template={path}:{line}:{column}: {msg_id} {symbol} {msg}"
-BASE = [
-    "pylint",
-    "--load-plugins=fastapi_prod_lint.pylint",
-    "--disable=all",
-    "--enable=fastapi-prod-lint",
-    "-sn",
-    "--persistent=n",
-    TEMPLATE,
-]
+BASE = [*PYLINT_ONLY_OURS, TEMPLATE]
 
 
 def pylint(cwd: Path, *args: str, stdin: str | None = None, base: list[str] = BASE) -> list[str]:

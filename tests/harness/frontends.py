@@ -13,6 +13,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from frontend_helpers import PYLINT_ONLY_OURS
+
 import fastapi_prod_lint
 from fastapi_prod_lint import cli
 from fastapi_prod_lint.rules import ALL_RULES
@@ -165,12 +167,7 @@ def run_pylint(project: Path, cache_dir: Path) -> list[Reported]:
     """Real pylint with only the fastapi-prod-lint checker, on every Python file."""
     result = _run(
         [
-            "pylint",
-            "--load-plugins=fastapi_prod_lint.pylint",
-            "--disable=all",
-            "--enable=fastapi-prod-lint",
-            "-sn",
-            "--persistent=n",
+            *PYLINT_ONLY_OURS,
             f"--msg-template={PYLINT_TEMPLATE}",
             *python_files(project),
         ],
