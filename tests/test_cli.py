@@ -136,19 +136,21 @@ def test_the_demo_app_reports_the_planted_blocking_calls(capsys):
     examples = REPO / "examples"
     assert main([str(examples), "--no-cache"]) == 1
     out = capsys.readouterr().out
-    planted = {
-        (str(path), number)
-        for path in examples.rglob("*.py")
-        for number, line in enumerate(path.read_text().splitlines(), 1)
-        if line.rstrip().endswith("# blocking")
-    }
-    reported = {
-        (line.split(":")[0], int(line.split(":")[1]))
-        for line in out.splitlines()
-        if ": FPL101 " in line
-    }
-    assert planted
-    assert reported == planted
+    comments = {"FPL101": "# blocking", "FPL102": "# blocking via a sync helper"}
+    for code, comment in comments.items():
+        planted = {
+            (str(path), number)
+            for path in examples.rglob("*.py")
+            for number, line in enumerate(path.read_text().splitlines(), 1)
+            if line.rstrip().endswith(comment)
+        }
+        reported = {
+            (line.split(":")[0], int(line.split(":")[1]))
+            for line in out.splitlines()
+            if f": {code} " in line
+        }
+        assert planted, comment
+        assert reported == planted, code
 
 
 def test_the_project_lints_itself_clean(capsys):

@@ -26,6 +26,7 @@ def test_message_ids_are_pinned():
     assert FastAPIProdLintChecker.name == "fastapi-prod-lint"
     assert {msgid: msg[1] for msgid, msg in FastAPIProdLintChecker.msgs.items()} == {
         "W8811": "blocking-call-in-async-route",
+        "W8812": "blocking-call-via-sync-helper",
     }
 
 

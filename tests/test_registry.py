@@ -22,6 +22,7 @@ VERSION_RE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
 # never change a row.
 PYLINT_IDS = {
     "FPL101": "W8811",
+    "FPL102": "W8812",
 }
 
 

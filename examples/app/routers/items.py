@@ -38,18 +38,18 @@ async def create_item(payload: ItemCreate, session: SessionDep, user: CurrentUse
     for attempt in range(3):
         try:
             session.add(item)
-            session.commit()
+            session.commit()  # blocking
             break
         except OperationalError:
-            session.rollback()
+            session.rollback()  # blocking
             time.sleep(0.1 * 2**attempt)  # blocking
-    session.refresh(item)
+    session.refresh(item)  # blocking
     return item
 
 
 @router.post("/export")
 async def export_items(session: SessionDep, user: CurrentUser):
-    items = session.exec(select(Item).where(Item.owner_id == user.id)).all()
+    items = session.exec(select(Item).where(Item.owner_id == user.id)).all()  # blocking
     with open(EXPORT_PATH, "w", newline="") as fh:  # blocking
         writer = csv.writer(fh)
         writer.writerow(["id", "sku", "title", "base_price"])
@@ -72,8 +72,8 @@ async def item_stock(item_id: int):
 
 @router.get("/{item_id}/price")
 async def item_price(item_id: int, session: SessionDep, currency: str = "EUR"):
-    item = get_item_or_404(session, item_id)
-    return {"item_id": item_id, "currency": currency, "price": quote_price(item.base_price, currency)}
+    item = get_item_or_404(session, item_id)  # blocking via a sync helper
+    return {"item_id": item_id, "currency": currency, "price": quote_price(item.base_price, currency)}  # blocking via a sync helper
 
 
 @router.get("/{item_id}/rates")

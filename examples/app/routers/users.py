@@ -39,8 +39,8 @@ def create_user(payload: UserCreate, session: SessionDep):
 
 @router.post("/token")
 async def login(payload: LoginRequest, session: SessionDep):
-    user = session.exec(select(User).where(User.email == payload.email)).first()
-    if user is None or not verify_password(payload.password, user.hashed_password):
+    user = session.exec(select(User).where(User.email == payload.email)).first()  # blocking
+    if user is None or not verify_password(payload.password, user.hashed_password):  # blocking via a sync helper
         nap(1)  # blocking
         raise HTTPException(status_code=401, detail="Wrong email or password")
     return {"access_token": make_token(user.id), "token_type": "bearer"}
@@ -49,7 +49,7 @@ async def login(payload: LoginRequest, session: SessionDep):
 @router.post("/password-reset")
 async def request_password_reset(email: str, session: SessionDep):
     started = time.monotonic()
-    user = session.exec(select(User).where(User.email == email)).first()
+    user = session.exec(select(User).where(User.email == email)).first()  # blocking
     if user is not None:
         print(f"reset link for {user.email}: /reset?token={make_token(user.id)}")
     await asyncio.to_thread(time.sleep, max(0.0, 1 - (time.monotonic() - started)))

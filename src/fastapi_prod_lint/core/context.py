@@ -8,17 +8,19 @@ from fastapi_prod_lint.core.imports import FUNCTION_NODES, Binding, LocalScope, 
 from fastapi_prod_lint.core.project import ProjectIndex
 from fastapi_prod_lint.core.semantics import Role
 from fastapi_prod_lint.core.summary import dotted_parts, resolve_parts
+from fastapi_prod_lint.core.types import FunctionTypes
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
 
 
 class Scope:
-    __slots__ = ("local", "node", "qualname")
+    __slots__ = ("local", "node", "qualname", "types")
 
     def __init__(self, node: ast.AST, qualname: str) -> None:
         self.node = node  # the Module, ClassDef, FunctionDef, AsyncFunctionDef or Lambda
         self.qualname = qualname  # inside the module: "", "Class", "Class.method", "f.<locals>.g"
         self.local: LocalScope | None = None  # function scopes only, computed when first needed
+        self.types: FunctionTypes | None = None  # likewise
 
 
 class ModuleContext:
@@ -86,21 +88,54 @@ class ModuleContext:
 
     # -- names -------------------------------------------------------------------------------
     def qualified_name(self, expr: ast.expr) -> str | None:
-        """The canonical dotted name an expression refers to, through imports, aliases and
-        re-exports in other project modules; None for locals and anything not a name chain."""
+        """The canonical dotted name an expression refers to, through imports, aliases, simple
+        local bindings (`fetch = requests.get`) and re-exports in other project modules; None
+        for other locals and anything that is not a name chain."""
         parts = dotted_parts(expr)
         if parts is None:
             return None
-        local_scopes = tuple(
-            self._local(scope)
-            for scope in reversed(self.scopes)
-            if isinstance(scope.node, FUNCTION_NODES)
-        )
+        scopes = self._function_scopes()
+        if scopes:
+            held = self._types(scopes[0]).vars.get(parts[0])
+            if held is not None and held.startswith("O:"):
+                return self.index.canonical(".".join([held[2:], *parts[1:]]))
+        local_scopes = tuple(self._local(scope) for scope in scopes)
         resolved = resolve_parts(parts, self.bindings, local_scopes)
         return None if resolved is None else self.index.canonical(resolved)
+
+    def type_of(self, expr: ast.expr) -> str | None:
+        """The canonical class of what an expression holds, when names tell: annotations,
+        `Depends()` providers, constructor and factory calls, `with ... as`, module-level
+        instances in any module, `self` attributes."""
+        scopes = self._function_scopes()
+        if not scopes:
+            return None
+        return self.index.resolve_type(self._types(scopes[0]).of(expr))
+
+    def _function_scopes(self) -> list[Scope]:
+        return [scope for scope in reversed(self.scopes) if isinstance(scope.node, FUNCTION_NODES)]
 
     def _local(self, scope: Scope) -> LocalScope:
         if scope.local is None:
             node: FunctionNode = scope.node  # type: ignore[assignment]
             scope.local = local_scope(node, self.module, self.is_package)
         return scope.local
+
+    def _types(self, scope: Scope) -> FunctionTypes:
+        if scope.types is None:
+            node: FunctionNode = scope.node  # type: ignore[assignment]
+            position = self.scopes.index(scope)
+            parent = self.scopes[position - 1] if position else None
+            self_type = None
+            if parent is not None and isinstance(parent.node, ast.ClassDef):
+                self_type = f"T:{self.module}.{parent.qualname}" if self.module else None
+            outer = tuple(self._local(s) for s in self._function_scopes() if s is not scope)
+            local = self._local(scope)
+            bindings = self.bindings
+
+            def resolve(name_expr: ast.expr) -> str | None:
+                parts = dotted_parts(name_expr)
+                return None if parts is None else resolve_parts(parts, bindings, (local, *outer))
+
+            scope.types = FunctionTypes(node, resolve, local.names, self_type)
+        return scope.types

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi_prod_lint.core.config import Settings
 from fastapi_prod_lint.core.context import ModuleContext
 from fastapi_prod_lint.core.finding import SYNTAX_ERROR_CODE, Finding
-from fastapi_prod_lint.core.imports import CHILD_FIELDS, module_bindings
+from fastapi_prod_lint.core.imports import CHILD_FIELDS, live_statements, module_bindings
 from fastapi_prod_lint.core.noqa import filter_suppressed
 from fastapi_prod_lint.core.project import ProjectIndex, module_name
 from fastapi_prod_lint.core.rule import Rule
@@ -47,7 +47,7 @@ def walk(tree: ast.Module, ctx: ModuleContext, dispatch: Dispatch) -> Iterator[F
     """
     visit_hooks, leave_hooks = dispatch.visit, dispatch.leave
     ctx.push_scope(tree)
-    stack: list[Any] = list(reversed(tree.body))
+    stack: list[Any] = list(reversed(live_statements(tree.body)))
     pop, push, extend = stack.pop, stack.append, stack.extend
     while stack:
         item = pop()
@@ -74,7 +74,7 @@ def walk(tree: ast.Module, ctx: ModuleContext, dispatch: Dispatch) -> Iterator[F
             body = item.body  # type: ignore[attr-defined]
             push((_EXIT, item))
             if type(body) is list:
-                extend(reversed(body))
+                extend(reversed(live_statements(body)))
             else:
                 push(body)
             push((_ENTER, item))
@@ -89,6 +89,8 @@ def walk(tree: ast.Module, ctx: ModuleContext, dispatch: Dispatch) -> Iterator[F
         for name in reversed(CHILD_FIELDS[kind]):
             value = getattr(item, name, None)
             if type(value) is list:
+                if value and isinstance(value[0], ast.stmt):
+                    value = live_statements(value)
                 extend(reversed(value))
             elif isinstance(value, ast.AST):
                 push(value)

@@ -159,13 +159,25 @@ class LocalScope(NamedTuple):
     imports: dict[str, str]
 
 
+TERMINATORS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
+
+
+def live_statements(statements: list[Any]) -> list[Any]:
+    """A block up to its first unconditional return/raise/continue/break: what follows it in
+    the same block never runs, so no rule looks at it."""
+    for position, statement in enumerate(statements):
+        if isinstance(statement, TERMINATORS):
+            return statements[: position + 1]
+    return statements
+
+
 def walk_own_scope(nodes: list[ast.AST]) -> Iterator[ast.AST]:
     """Every node of a scope's body, not descending into nested scopes' bodies.
 
     Nested functions and classes are yielded themselves (their names are bound here) but their
     insides are not. Written for speed: this runs over every function of every module.
     """
-    stack: list[Any] = list(reversed(nodes))
+    stack: list[Any] = list(reversed(live_statements(nodes)))
     pop, push, extend = stack.pop, stack.append, stack.extend
     while stack:
         node = pop()
@@ -177,6 +189,8 @@ def walk_own_scope(nodes: list[ast.AST]) -> Iterator[ast.AST]:
         for name in CHILD_FIELDS[type(node)]:
             value = getattr(node, name, None)
             if type(value) is list:
+                if value and isinstance(value[0], ast.stmt):
+                    value = live_statements(value)
                 extend(reversed(value))
             elif isinstance(value, ast.AST):
                 push(value)
@@ -184,8 +198,9 @@ def walk_own_scope(nodes: list[ast.AST]) -> Iterator[ast.AST]:
 
 def scan_scope(
     func: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, module: str, is_package: bool
-) -> tuple[LocalScope, list[ast.Call]]:
-    """A function's own bindings, and the calls its body makes (in source order), in one pass."""
+) -> tuple[LocalScope, list[ast.Call], bool]:
+    """A function's own bindings, the calls its body makes (in source order), and whether it
+    is a generator, in one pass."""
     args = func.args
     names = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
     names.update(a.arg for a in (args.vararg, args.kwarg) if a is not None)
@@ -193,10 +208,13 @@ def scan_scope(
     calls: list[ast.Call] = []
     body: list[ast.AST] = [func.body] if isinstance(func, ast.Lambda) else list(func.body)
     declared_global: set[str] = set()
+    generator = False
     for node in walk_own_scope(body):
         kind = type(node)
         if kind is ast.Call:
             calls.append(node)  # type: ignore[arg-type]
+        elif kind is ast.Yield or kind is ast.YieldFrom:
+            generator = True
         elif kind is ast.Name:
             if type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
                 names.add(node.id)  # type: ignore[attr-defined]
@@ -211,7 +229,7 @@ def scan_scope(
             names.add(node.name)  # type: ignore[attr-defined]
     names -= declared_global
     names -= imports.keys()
-    return LocalScope(frozenset(names), imports), calls
+    return LocalScope(frozenset(names), imports), calls, generator
 
 
 def local_scope(

@@ -234,6 +234,8 @@ class ProjectIndex:
             self.by_path[entry.path] = entry
         self.modules = LazyModules(by_module)
         self._digest: str | None = None
+        self._types: dict[str, str | None] = {}
+        self.analyses: dict[object, object] = {}  # per-settings analyses (core/blocking.py)
 
     @classmethod
     def from_summaries(cls, root: Path, summaries: Iterable[ModuleSummary]) -> ProjectIndex:
@@ -327,6 +329,108 @@ class ProjectIndex:
                     seen.append(base)
                     stack.append(base)
         return seen
+
+    # -- types ---------------------------------------------------------------------------------
+    def resolve_type(self, texpr: str | None) -> str | None:
+        """The canonical class a type expression (core/types.py) denotes, or None."""
+        if not texpr:
+            return None
+        cache = self._types
+        if texpr not in cache:
+            cache[texpr] = None  # a self-referential expression ends here
+            cache[texpr] = self._resolve_type(texpr)
+        return cache[texpr]
+
+    def _resolve_type(self, texpr: str) -> str | None:
+        from fastapi_prod_lint.core.blocking_catalogue import canonical as canonical_class
+        from fastapi_prod_lint.core.blocking_catalogue import returned_class
+
+        kind, _, rest = texpr.partition(":")
+        if kind == "U":
+            found = {self.resolve_type(option) for option in rest.split("\x1f")}
+            return found.pop() if len(found) == 1 else None
+        if kind == "T":
+            dotted = self.canonical(rest)
+            alias = self._alias(dotted)
+            if alias is not None:
+                return self.resolve_type(f"T:{alias}")
+            return canonical_class(dotted)
+        if kind == "O":
+            return self.resolve_type(self.variable_type(self.canonical(rest)))
+        if kind == "C":
+            return self.call_result(self.canonical(rest))
+        if kind == "D":
+            return self.call_result(self.canonical(rest))
+        if kind in ("A", "R"):
+            name, _, inner = rest.partition(":")
+            owner = self.resolve_type(inner)
+            if owner is None:
+                return None
+            if kind == "A":
+                return self.resolve_type(self.attribute_type(owner, name))
+            method = self.method(owner, name)
+            if method is not None:
+                return self.resolve_type(method[1].returns)
+            return returned_class(f"{owner}.{name}")
+        return None
+
+    def _alias(self, dotted: str) -> str | None:
+        """`CurrentUser = Annotated[User, ...]` -> the annotated type's dotted name."""
+        definition = self.definition(dotted)
+        if definition is None:
+            return None
+        alias = definition.module.aliases.get(definition.name)
+        return None if alias is None else alias.annotated_type
+
+    def variable_type(self, dotted: str) -> str | None:
+        """The type expression of a module-level variable of the project."""
+        definition = self.definition(dotted)
+        if definition is None:
+            return None
+        return definition.module.variables.get(definition.name)
+
+    def call_result(self, dotted: str) -> str | None:
+        """The class of what calling `dotted` returns: a project class, a project function's
+        return type, a callable project object (`SessionLocal = sessionmaker(...)`), or what
+        the catalogue knows of a library."""
+        from fastapi_prod_lint.core.blocking_catalogue import returned_class
+
+        if self.class_(dotted) is not None:
+            return dotted
+        function = self.function(dotted)
+        if function is not None:
+            return self.resolve_type(function[1].returns)
+        held = self.resolve_type(self.variable_type(dotted))
+        if held is not None:
+            call = self.method(held, "__call__")
+            if call is not None:
+                return self.resolve_type(call[1].returns)
+            return returned_class(f"{held}.__call__")
+        owner, _, name = dotted.rpartition(".")
+        held = self.resolve_type(self.variable_type(owner)) if owner else None
+        if held is not None:  # a method of a module-level object: `engine.connect()`
+            method = self.method(held, name)
+            if method is not None:
+                return self.resolve_type(method[1].returns)
+            return returned_class(f"{held}.{name}")
+        return returned_class(dotted)
+
+    def method(self, class_name: str, name: str) -> tuple[ModuleSummary, FunctionInfo] | None:
+        """A project class's method, looked up through its project base classes."""
+        for owner in (class_name, *self.class_ancestors(class_name)):
+            found = self.function(f"{owner}.{name}")
+            if found is not None:
+                return found
+        return None
+
+    def attribute_type(self, class_name: str, name: str) -> str | None:
+        for owner in (class_name, *self.class_ancestors(class_name)):
+            found = self.class_(owner)
+            if found is not None:
+                for attribute, texpr in found[1].attributes:
+                    if attribute == name:
+                        return texpr
+        return None
 
     @cached_property
     def import_graph(self) -> dict[str, set[str]]:

@@ -14,6 +14,7 @@ from fastapi_prod_lint.core.imports import (
     scan_scope,
     top_level_statements,
 )
+from fastapi_prod_lint.core.types import FunctionTypes, NameResolver, annotation_type
 
 DEPENDS_NAMES = frozenset(
     {"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends", "fastapi.params.Security"}
@@ -31,11 +32,12 @@ class Arg(NamedTuple):
 
 
 class CallSite(NamedTuple):
-    func: str
+    func: str  # dotted callee; just the method name when `receiver` is set
     line: int
     col: int
     args: tuple[Arg, ...] = ()
     kwargs: tuple[tuple[str, Arg], ...] = ()
+    receiver_type: str = ""  # type expression of the object whose method is called (types.py)
 
     def kwarg(self, key: str) -> Arg | None:
         return next((value for name, value in self.kwargs if name == key), None)
@@ -63,6 +65,8 @@ class FunctionInfo(NamedTuple):
     decorators: tuple[CallSite, ...]
     params: tuple[Param, ...]
     calls: tuple[CallSite, ...]
+    returns: str | None = None  # type expression of what it returns or yields
+    generator: bool = False  # its body runs when iterated, not when called
 
 
 class ClassInfo(NamedTuple):
@@ -72,6 +76,7 @@ class ClassInfo(NamedTuple):
     keywords: tuple[tuple[str, Arg], ...]
     fields: tuple[tuple[str, str], ...]  # (name, annotation source)
     methods: tuple[str, ...]
+    attributes: tuple[tuple[str, str], ...] = ()  # (name, type expression): `x: T`, self.x = ...
 
 
 class AliasInfo(NamedTuple):
@@ -107,6 +112,7 @@ class ModuleSummary:
         self.aliases: dict[str, AliasInfo] = {}
         self.calls: list[CallSite] = []  # module-level calls
         self.depends: set[str] = set()  # every Depends()/Security() target
+        self.variables: dict[str, str] = {}  # module-level name -> type expression
 
 
 def dotted_parts(expr: ast.expr) -> list[str] | None:
@@ -169,8 +175,18 @@ class _Summarizer:
         name = self.name(expr, scopes)
         return Arg("name", name) if name else Arg("other")
 
-    def call(self, node: ast.Call, scopes: tuple[LocalScope, ...]) -> CallSite | None:
+    def call(
+        self, node: ast.Call, scopes: tuple[LocalScope, ...], types: FunctionTypes | None = None
+    ) -> CallSite | None:
         func = self.name(node.func, scopes)
+        receiver_type = ""
+        if types is not None and (func is None or func.startswith(LOCAL_PREFIX)):
+            if isinstance(node.func, ast.Attribute):  # a method of a typed local: `s.get()`
+                receiver_type = types.of(node.func.value) or ""
+                func = node.func.attr if receiver_type else func
+            else:  # a local alias of a function: `fetch = requests.get; fetch(url)`
+                held = types.of(node.func)
+                func = held[2:] if held and held.startswith("O:") else func
         if func is None:
             return None
         return CallSite(
@@ -179,6 +195,7 @@ class _Summarizer:
             node.col_offset,
             tuple(self.arg(a, scopes) for a in node.args),
             tuple((k.arg, self.arg(k.value, scopes)) for k in node.keywords if k.arg),
+            receiver_type,
         )
 
     def depends_target(
@@ -217,10 +234,25 @@ class _Summarizer:
             return self.name(base, scopes), tuple(found)
         return self.name(annotation, scopes), ()
 
-    def function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str) -> None:
+    def resolver(self, scopes: tuple[LocalScope, ...]) -> NameResolver:
+        bindings = self.summary.bindings
+
+        def resolve(expr: ast.expr) -> str | None:
+            parts = dotted_parts(expr)
+            return None if parts is None else resolve_parts(parts, bindings, scopes)
+
+        return resolve
+
+    def function(
+        self,
+        node: ast.FunctionDef | ast.AsyncFunctionDef,
+        qualname: str,
+        self_type: str | None = None,
+    ) -> FunctionTypes:
         summary = self.summary
-        scope, call_nodes = scan_scope(node, summary.module, summary.is_package)
+        scope, call_nodes, generator = scan_scope(node, summary.module, summary.is_package)
         scopes = (scope,)
+        types = FunctionTypes(node, self.resolver(scopes), scope.names, self_type)
         decorators = []
         for decorator in node.decorator_list:
             if isinstance(decorator, ast.Call):
@@ -249,7 +281,7 @@ class _Summarizer:
             params.append(Param(arg.arg, annotation, depends))
         calls = []
         for child in call_nodes:
-            site = self.call(child, scopes)
+            site = self.call(child, scopes, types)
             if site is not None:
                 calls.append(site)
                 if site.func in DEPENDS_NAMES:
@@ -268,7 +300,10 @@ class _Summarizer:
             tuple(decorators),
             tuple(params),
             tuple(calls),
+            types.returns(node),
+            generator,
         )
+        return types
 
     def collect_depends(self, site: CallSite) -> None:
         """Depends() targets inside a call's arguments (`dependencies=[Depends(f)]`)."""
@@ -285,14 +320,29 @@ class _Summarizer:
         keywords = tuple((k.arg, self.arg(k.value, ())) for k in node.keywords if k.arg)
         fields = []
         methods = []
+        attributes: dict[str, str] = {}
+        self_type = f"T:{self.summary.module}.{node.name}"
+        resolve = self.resolver(())
         for stmt in node.body:
             if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
                 fields.append((stmt.target.id, ast.unparse(stmt.annotation)))
+                found = annotation_type(stmt.annotation, resolve)
+                if found:
+                    attributes[stmt.target.id] = found
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 methods.append(stmt.name)
-                self.function(stmt, f"{node.name}.{stmt.name}")
+                types = self.function(stmt, f"{node.name}.{stmt.name}", self_type)
+                if stmt.name == "__init__":
+                    for name, texpr in _self_attributes(stmt, types):
+                        attributes.setdefault(name, texpr)
         self.summary.classes[node.name] = ClassInfo(
-            node.name, node.lineno, bases, keywords, tuple(fields), tuple(methods)
+            node.name,
+            node.lineno,
+            bases,
+            keywords,
+            tuple(fields),
+            tuple(methods),
+            tuple(attributes.items()),
         )
 
     def module_level(self, tree: ast.Module) -> None:
@@ -321,11 +371,23 @@ class _Summarizer:
         value = stmt.value
         if value is None or not names:
             return
+        texpr = (
+            annotation_type(stmt.annotation, self.resolver(()))
+            if isinstance(stmt, ast.AnnAssign)
+            else None
+        )
         if isinstance(value, ast.Call):
             site = self.module_call(value)
             if site is not None:
                 for name in names:
                     self.summary.assigns[name] = site
+                texpr = texpr or f"C:{site.func}"
+        elif texpr is None:
+            dotted = self.name(value)
+            texpr = f"O:{dotted}" if dotted else None
+        if texpr:
+            for name in names:
+                self.summary.variables[name] = texpr
         elif isinstance(value, ast.Subscript):
             annotated_type, depends = self.annotation_depends(value, ())
             if depends:
@@ -341,6 +403,34 @@ class _Summarizer:
             self.summary.calls.append(site)
             self.collect_depends(site)
         return site
+
+
+def _self_attributes(
+    init: ast.FunctionDef | ast.AsyncFunctionDef, types: FunctionTypes
+) -> list[tuple[str, str]]:
+    """`self.x = <typed value>` and `self.x: T = ...` in `__init__`."""
+    found = []
+    for node in ast.walk(init):
+        targets: list[ast.expr] = []
+        value: ast.expr | None = None
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign):
+            targets, value = [node.target], node.value
+            texpr = annotation_type(node.annotation, types.name)
+            if texpr and isinstance(node.target, ast.Attribute):
+                found.append((node.target.attr, texpr))
+                continue
+        for target in targets:
+            if (
+                isinstance(target, ast.Attribute)
+                and isinstance(target.value, ast.Name)
+                and target.value.id == "self"
+            ):
+                texpr = types.of(value)
+                if texpr:
+                    found.append((target.attr, texpr))
+    return found
 
 
 def summarize(

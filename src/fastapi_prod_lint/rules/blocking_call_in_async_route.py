@@ -6,7 +6,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from fastapi_prod_lint.core.blocking_catalogue import blocking_alternative
+from fastapi_prod_lint.core.blocking import analysis_for, describe_function, resolve_call
 from fastapi_prod_lint.core.context import ModuleContext
 from fastapi_prod_lint.core.finding import Finding
 from fastapi_prod_lint.core.rule import Rule
@@ -90,29 +90,18 @@ class BlockingCallInAsyncRoute(Rule):
     def visit_Call(self, node: ast.Call, ctx: ModuleContext) -> Iterator[Finding]:
         if not ctx.in_async_function():
             return
-        call = ctx.qualified_name(node.func)
-        if call is None:
-            return
         options: Options = self.options
-        alternative = blocking_alternative(
-            call, options.extra_blocking_calls, options.allowed_calls
-        )
-        if alternative is None:
+        analysis = analysis_for(ctx.index, options.extra_blocking_calls, options.allowed_calls)
+        blocker = resolve_call(node, ctx, analysis).blocker
+        if blocker is None:
             return
+        receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
+        if isinstance(receiver, ast.Call) and resolve_call(receiver, ctx, analysis).blocker:
+            return  # `open(path).read()`: one finding for the chain, on the call that blocks first
         yield self.report(
             node,
             ctx,
-            call=call.removeprefix("builtins."),
+            call=blocker.name.removeprefix("builtins."),
             where=describe_function(ctx),
-            alternative=alternative,
+            alternative=blocker.alternative,
         )
-
-
-def describe_function(ctx: ModuleContext) -> str:
-    """`async route `GET /items``, `async dependency `get_db``, or `async function `f``."""
-    roles = ctx.function_roles()
-    if roles:
-        return f"async {roles[0].label}"
-    function = ctx.enclosing_function()
-    name = getattr(function, "name", "<lambda>")
-    return f"async function `{name}`"

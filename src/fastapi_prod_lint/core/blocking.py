@@ -1,0 +1,160 @@
+"""What blocks the event loop: catalogue calls resolved through the project's types, and the
+project's sync helpers that reach one at any depth. FPL101 and FPL102 share this."""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, NamedTuple
+
+from fastapi_prod_lint.core.blocking_catalogue import blocking_function, blocking_method
+
+if TYPE_CHECKING:
+    from fastapi_prod_lint.core.context import ModuleContext
+    from fastapi_prod_lint.core.project import ProjectIndex
+    from fastapi_prod_lint.core.summary import CallSite
+
+EXTRA_ALTERNATIVE = "an async equivalent, or `await asyncio.to_thread(...)`"
+
+
+class Blocker(NamedTuple):
+    name: str  # what blocks, as messages show it: `time.sleep`, `requests.Session.get`
+    alternative: str
+
+
+class Callee(NamedTuple):
+    """What a call reaches: a catalogue call that blocks, or a project function (its key)."""
+
+    blocker: Blocker | None = None
+    function: str | None = None
+
+
+Chain = tuple[tuple[str, ...], Blocker]  # the project hops, then what blocks
+
+
+class BlockingAnalysis:
+    """Blocking facts of one project under one set of options, memoised."""
+
+    def __init__(self, index: ProjectIndex, extra: tuple[str, ...], allowed: tuple[str, ...]):
+        self.index = index
+        self.extra = frozenset(extra)
+        self.allowed = frozenset(allowed)
+        self.chains: dict[str, Chain | None] = {}
+
+    # -- one call ---------------------------------------------------------------------------
+    def function(self, dotted: str) -> Callee:
+        """A call of the canonical dotted name `dotted`."""
+        blocker = self._catalogue(dotted, blocking_function(dotted))
+        if blocker is not None:
+            return Callee(blocker)
+        index = self.index
+        found = index.function(dotted)
+        if found is not None:
+            return Callee(function=f"{found[0].module}.{found[1].name}")
+        if index.class_(dotted) is not None:
+            return self.method(dotted, "__init__")
+        owner, _, name = dotted.rpartition(".")
+        held = index.resolve_type(f"O:{owner}") if owner else None
+        return self.method(held, name) if held else Callee()
+
+    def method(self, class_name: str, name: str) -> Callee:
+        """A call of method `name` on an instance of `class_name`."""
+        blocker = self._catalogue(f"{class_name}.{name}", blocking_method(class_name, name))
+        if blocker is not None:
+            return Callee(blocker)
+        found = self.index.method(class_name, name)
+        if found is not None:
+            return Callee(function=f"{found[0].module}.{found[1].name}")
+        return Callee()
+
+    def site(self, site: CallSite) -> Callee:
+        """A call recorded in a module summary."""
+        if site.receiver_type:
+            held = self.index.resolve_type(site.receiver_type)
+            return self.method(held, site.func) if held else Callee()
+        if site.func.startswith("~"):
+            return Callee()
+        return self.function(self.index.canonical(site.func))
+
+    def _catalogue(self, name: str, known: object) -> Blocker | None:
+        if name in self.allowed:
+            return None
+        alternative = getattr(known, "alternative", None)
+        if alternative:
+            return Blocker(name, alternative)
+        if name in self.extra:
+            return Blocker(name, EXTRA_ALTERNATIVE)
+        return None
+
+    # -- through helpers ----------------------------------------------------------------------
+    def chain(self, function: str) -> Chain | None:
+        """How a sync project function reaches a blocking call (None when it does not)."""
+        return self._chain(function, set())[0]
+
+    def _chain(self, key: str, active: set[str]) -> tuple[Chain | None, bool]:
+        if key in self.chains:
+            return self.chains[key], True
+        if key in active:  # a cycle: this path adds nothing new
+            return None, False
+        found = self.index.function(key)
+        if found is None or found[1].is_async or found[1].generator:
+            return None, True  # coroutines and generators do not run when called
+        active.add(key)
+        complete = True
+        result: Chain | None = None
+        callees = []
+        for site in found[1].calls:
+            callee = self.site(site)
+            if callee.blocker is not None:
+                result = ((), callee.blocker)
+                break
+            if callee.function is not None and callee.function != key:
+                callees.append(callee.function)
+        for callee_key in callees if result is None else ():
+            sub, sub_complete = self._chain(callee_key, active)
+            complete = complete and sub_complete
+            if sub is not None:
+                result = ((hop_label(callee_key), *sub[0]), sub[1])
+                break
+        active.discard(key)
+        if result is not None or complete:  # a negative answer found inside a cycle may change
+            self.chains[key] = result
+        return result, complete or result is not None
+
+
+def hop_label(key: str) -> str:
+    """`app.rates.client.get_json` -> `rates.client.get_json()` (the package is implied)."""
+    return f"{key.partition('.')[2] or key}()"
+
+
+def analysis_for(
+    index: ProjectIndex, extra: tuple[str, ...], allowed: tuple[str, ...]
+) -> BlockingAnalysis:
+    key = ("blocking", extra, allowed)
+    found = index.analyses.get(key)
+    if not isinstance(found, BlockingAnalysis):
+        found = index.analyses[key] = BlockingAnalysis(index, extra, allowed)
+    return found
+
+
+def resolve_call(node: ast.Call, ctx: ModuleContext, analysis: BlockingAnalysis) -> Callee:
+    """What a call in the module being checked reaches."""
+    dotted = ctx.qualified_name(node.func)
+    if dotted is not None:
+        callee = analysis.function(dotted)
+        if callee != Callee() or not isinstance(node.func, ast.Attribute):
+            return callee
+    if isinstance(node.func, ast.Attribute):
+        held = ctx.type_of(node.func.value)
+        if held is not None:
+            return analysis.method(held, node.func.attr)
+    return Callee()
+
+
+def describe_function(ctx: ModuleContext) -> str:
+    """`async route `GET /items``, `async dependency `get_db``, or `async function `f``."""
+    roles = ctx.function_roles()
+    if roles:
+        return f"async {roles[0].label}"
+    function = ctx.enclosing_function()
+    name = getattr(function, "name", "<lambda>")
+    return f"async function `{name}`"
