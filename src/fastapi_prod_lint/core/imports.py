@@ -160,6 +160,9 @@ class LocalScope(NamedTuple):
 
 
 TERMINATORS = (ast.Return, ast.Raise, ast.Continue, ast.Break)
+TYPING_NODES = frozenset(
+    {ast.Assign, ast.AnnAssign, ast.With, ast.AsyncWith, ast.Return, ast.Yield, ast.YieldFrom}
+)
 
 
 def live_statements(statements: list[Any]) -> list[Any]:
@@ -198,9 +201,10 @@ def walk_own_scope(nodes: list[ast.AST]) -> Iterator[ast.AST]:
 
 def scan_scope(
     func: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, module: str, is_package: bool
-) -> tuple[LocalScope, list[ast.Call], bool]:
-    """A function's own bindings, the calls its body makes (in source order), and whether it
-    is a generator, in one pass."""
+) -> tuple[LocalScope, list[ast.Call], bool, list[ast.stmt | ast.expr]]:
+    """A function's own bindings, the calls its body makes (in source order), whether it is a
+    generator, and the statements that type its names (assignments, `with`, `return`, `yield`),
+    in one pass."""
     args = func.args
     names = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
     names.update(a.arg for a in (args.vararg, args.kwarg) if a is not None)
@@ -209,12 +213,15 @@ def scan_scope(
     body: list[ast.AST] = [func.body] if isinstance(func, ast.Lambda) else list(func.body)
     declared_global: set[str] = set()
     generator = False
+    typing_nodes: list[Any] = []
     for node in walk_own_scope(body):
         kind = type(node)
         if kind is ast.Call:
             calls.append(node)  # type: ignore[arg-type]
-        elif kind is ast.Yield or kind is ast.YieldFrom:
-            generator = True
+        elif kind in TYPING_NODES:
+            typing_nodes.append(node)
+            if kind is ast.Yield or kind is ast.YieldFrom:
+                generator = True
         elif kind is ast.Name:
             if type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
                 names.add(node.id)  # type: ignore[attr-defined]
@@ -229,7 +236,7 @@ def scan_scope(
             names.add(node.name)  # type: ignore[attr-defined]
     names -= declared_global
     names -= imports.keys()
-    return LocalScope(frozenset(names), imports), calls, generator
+    return LocalScope(frozenset(names), imports), calls, generator, typing_nodes
 
 
 def local_scope(

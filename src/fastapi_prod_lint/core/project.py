@@ -235,6 +235,8 @@ class ProjectIndex:
         self.modules = LazyModules(by_module)
         self._digest: str | None = None
         self._types: dict[str, str | None] = {}
+        self._canonical: dict[str, str] = {}
+        self._top_names = frozenset(name.partition(".")[0] for name in by_module)
         self.analyses: dict[object, object] = {}  # per-settings analyses (core/blocking.py)
 
     @classmethod
@@ -270,15 +272,24 @@ class ProjectIndex:
 
     def module_of(self, dotted: str) -> tuple[ModuleSummary, list[str]] | None:
         """The project module that is the longest prefix of `dotted`, and the rest."""
+        entries = self.modules.entries
         parts = dotted.split(".")
+        if parts[0] not in self._top_names:  # `time.sleep`, `requests.get`: not the project's
+            return None
         for i in range(len(parts), 0, -1):
-            summary = self.modules.get(".".join(parts[:i]))
-            if summary is not None:
-                return summary, parts[i:]
+            entry = entries.get(".".join(parts[:i]))
+            if entry is not None:
+                return entry.summary, parts[i:]
         return None
 
     def canonical(self, dotted: str) -> str:
         """Follow re-exports through the project: `app.compat.sleep` -> `time.sleep`."""
+        found = self._canonical.get(dotted)
+        if found is None:
+            found = self._canonical[dotted] = self._follow(dotted)
+        return found
+
+    def _follow(self, dotted: str) -> str:
         for _ in range(32):  # import chains are short; this also ends import loops
             found = self.module_of(dotted)
             if found is None:

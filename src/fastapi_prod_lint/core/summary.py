@@ -250,9 +250,10 @@ class _Summarizer:
         self_type: str | None = None,
     ) -> FunctionTypes:
         summary = self.summary
-        scope, call_nodes, generator = scan_scope(node, summary.module, summary.is_package)
+        scan = scan_scope(node, summary.module, summary.is_package)
+        scope, call_nodes, generator, typing_nodes = scan
         scopes = (scope,)
-        types = FunctionTypes(node, self.resolver(scopes), scope.names, self_type)
+        types = FunctionTypes(node, self.resolver(scopes), scope.names, self_type, typing_nodes)
         decorators = []
         for decorator in node.decorator_list:
             if isinstance(decorator, ast.Call):

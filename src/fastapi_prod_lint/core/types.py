@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterable
 
-from fastapi_prod_lint.core.imports import walk_own_scope
+from fastapi_prod_lint.core.imports import TYPING_NODES, walk_own_scope
 
 NameResolver = Callable[[ast.expr], "str | None"]
 UNION_SEP = "\x1f"
@@ -95,6 +95,7 @@ class FunctionTypes:
         name: NameResolver,
         local_names: Iterable[str],
         self_type: str | None = None,
+        typing_nodes: list[ast.stmt | ast.expr] | None = None,
     ) -> None:
         self.name = name
         self.locals = frozenset(local_names)
@@ -110,11 +111,13 @@ class FunctionTypes:
                 continue
             found = annotation_type(arg.annotation, name) or depends_default(default, name)
             self.vars[arg.arg] = found
-        if not isinstance(func, ast.Lambda):
-            self._assignments(func.body)
+        if typing_nodes is None and not isinstance(func, ast.Lambda):
+            typing_nodes = [n for n in walk_own_scope(list(func.body)) if type(n) in TYPING_NODES]  # type: ignore[misc]
+        self.typing_nodes = typing_nodes or []
+        self._assignments(self.typing_nodes)
 
-    def _assignments(self, body: list[ast.stmt]) -> None:
-        for node in walk_own_scope(list(body)):
+    def _assignments(self, nodes: list[ast.stmt | ast.expr]) -> None:
+        for node in nodes:
             if isinstance(node, ast.Assign) and len(node.targets) == 1:
                 target = node.targets[0]
                 if isinstance(target, ast.Name):
@@ -178,7 +181,7 @@ class FunctionTypes:
         annotated = annotation_type(func.returns, self.name)
         if annotated:
             return annotated
-        for node in walk_own_scope(list(func.body)):
+        for node in self.typing_nodes:
             if isinstance(node, (ast.Return, ast.Yield)) and node.value is not None:
                 found = self.of(node.value)
                 if found:
