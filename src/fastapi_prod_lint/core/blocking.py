@@ -11,7 +11,7 @@ from fastapi_prod_lint.core.blocking_catalogue import blocking_function, blockin
 if TYPE_CHECKING:
     from fastapi_prod_lint.core.context import ModuleContext
     from fastapi_prod_lint.core.project import ProjectIndex
-    from fastapi_prod_lint.core.summary import CallSite
+    from fastapi_prod_lint.core.summary import CallSite, FunctionInfo
 
 EXTRA_ALTERNATIVE = "an async equivalent, or `await asyncio.to_thread(...)`"
 
@@ -96,7 +96,7 @@ class BlockingAnalysis:
         if key in active:  # a cycle: this path adds nothing new
             return None, False
         found = self.index.function(key)
-        if found is None or found[1].is_async or found[1].generator:
+        if found is None or found[1].is_async or found[1].generator or self._wrapped(found[1]):
             return None, True  # coroutines and generators do not run when called
         active.add(key)
         complete = True
@@ -119,6 +119,14 @@ class BlockingAnalysis:
         if result is not None or complete:  # a negative answer found inside a cycle may change
             self.chains[key] = result
         return result, complete or result is not None
+
+    def _wrapped(self, info: FunctionInfo) -> bool:
+        """Decorated by an async wrapper: its body is event-loop code, reported as FPL101."""
+        for decorator in info.decorators:
+            found = self.index.function(self.index.canonical(decorator.func))
+            if found is not None and found[1].async_wrapper:
+                return True
+        return False
 
 
 def hop_label(key: str) -> str:
@@ -157,4 +165,7 @@ def describe_function(ctx: ModuleContext) -> str:
         return f"async {roles[0].label}"
     function = ctx.enclosing_function()
     name = getattr(function, "name", "<lambda>")
+    if isinstance(function, ast.FunctionDef):
+        decorator = ctx.async_decorator(function)
+        return f"function `{name}` (made async by `@{decorator}`)"
     return f"async function `{name}`"

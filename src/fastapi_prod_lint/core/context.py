@@ -65,7 +65,21 @@ class ModuleContext:
         return None
 
     def in_async_function(self) -> bool:
-        return isinstance(self.enclosing_function(), ast.AsyncFunctionDef)
+        """The innermost function runs on the event loop: an `async def`, or a sync function
+        wrapped by a project decorator that returns an `async def` wrapper."""
+        function = self.enclosing_function()
+        if isinstance(function, ast.AsyncFunctionDef):
+            return True
+        return isinstance(function, ast.FunctionDef) and self.async_decorator(function) is not None
+
+    def async_decorator(self, function: ast.FunctionDef) -> str | None:
+        """The project decorator that makes a sync function a coroutine function, if any."""
+        for decorator in function.decorator_list:
+            dotted = self.qualified_name(decorator)
+            found = self.index.function(dotted) if dotted else None
+            if found is not None and found[1].async_wrapper:
+                return dotted
+        return None
 
     def function_qualname(self) -> str | None:
         """The dotted project name of the innermost enclosing function (`app.routes.get_item`)."""

@@ -67,6 +67,7 @@ class FunctionInfo(NamedTuple):
     calls: tuple[CallSite, ...]
     returns: str | None = None  # type expression of what it returns or yields
     generator: bool = False  # its body runs when iterated, not when called
+    async_wrapper: bool = False  # a decorator returning a nested `async def` that wraps its arg
 
 
 class ClassInfo(NamedTuple):
@@ -303,6 +304,7 @@ class _Summarizer:
             tuple(calls),
             types.returns(node),
             generator,
+            returns_async_wrapper(node),
         )
         return types
 
@@ -404,6 +406,18 @@ class _Summarizer:
             self.summary.calls.append(site)
             self.collect_depends(site)
         return site
+
+
+def returns_async_wrapper(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """`def deco(fn): async def wrapper(*a, **k): ... fn(*a, **k) ...; return wrapper`: the
+    decorated sync function then runs on the event loop."""
+    nested = {stmt.name for stmt in node.body if isinstance(stmt, ast.AsyncFunctionDef)}
+    return bool(nested) and any(
+        isinstance(stmt, ast.Return)
+        and isinstance(stmt.value, ast.Name)
+        and stmt.value.id in nested
+        for stmt in node.body
+    )
 
 
 def _self_attributes(

@@ -24,10 +24,22 @@ class BlockingCallInAsyncRoute(Rule):
     """FPL101: Checks for blocking calls in `async def` code that runs on the event loop.
 
     ## What it does
-    Reports a call that blocks the thread (sleeping, network or file I/O, subprocesses) made
-    directly in the body of an `async def` function: a route, a websocket handler, a
-    dependency, a middleware, a lifespan handler, or any other coroutine. Names are resolved
-    through imports and aliases (`from time import sleep as nap` is still `time.sleep`).
+    Reports a call that blocks the thread made directly in code that runs on the event loop:
+    the body of an `async def` (a route, a websocket handler, a dependency, a middleware, a
+    lifespan or startup handler, a background task, any coroutine) or of a sync function
+    wrapped by a project decorator that returns an `async def`. The catalogue covers sleeping;
+    HTTP clients (`requests`, `httpx`, `urllib`, `urllib3`, their sessions and pools); sockets,
+    DNS, `smtplib`, `ftplib`; database drivers (`sqlite3`, `psycopg2`, `psycopg`, `pymysql`,
+    `MySQLdb`, sync `redis`, `pymongo`, `boto3` clients) and sync SQLAlchemy/SQLModel
+    `Session`, `Connection` and `Engine` I/O; files (`open()` and its file objects, `os`,
+    `shutil`, `glob`, `tempfile`, `pathlib`, `json.load`); subprocesses; thread locks, events,
+    queues and futures; and the slow password hashes (`bcrypt`, passlib, argon2,
+    `hashlib.pbkdf2_hmac`). Names are resolved through imports, aliases and simple local
+    bindings (`from time import sleep as nap` is still `time.sleep`); an object's class comes
+    from annotations, `Depends()` providers (a `get_db` that yields `SessionLocal()`),
+    constructor and factory calls, `with ... as` targets and module-level instances. Calls
+    handed over (`asyncio.to_thread(f)`, `run_in_threadpool(f)`, `add_task(f)`) and code after
+    an unconditional `return` or `raise` are not reported.
 
     ## Why is this bad?
     FastAPI runs `async def` routes on the event loop itself. While one blocks, the whole worker
