@@ -58,15 +58,7 @@ BLOCKBUSTER_SEES_MORE = {
 }
 
 # Routes whose agreement needs a rule feature that has not landed yet: skipped until it does.
-PENDING_FEATURES = {
-    "direct:path_read_text": (
-        "FPL101 catalogue: pathlib I/O on a Path made in another module as "
-        "`Path(__file__).resolve().parent / 'local.py'`"
-    ),
-    "cross_module:consumed_sync_generator": (
-        "FPL102: a sync generator function whose body blocks, consumed on the loop by `list()`"
-    ),
-}
+PENDING_FEATURES: dict[str, str] = {}
 
 
 # -- the routes, found statically so that collection imports nothing ------------------------

@@ -86,8 +86,13 @@ class BlockingAnalysis:
         return None
 
     # -- through helpers ----------------------------------------------------------------------
-    def chain(self, function: str) -> Chain | None:
-        """How a sync project function reaches a blocking call (None when it does not)."""
+    def chain(self, function: str, consumed: bool = False) -> Chain | None:
+        """How a sync project function reaches a blocking call (None when it does not). A
+        generator function's body runs only when the generator is `consumed` (iterated)."""
+        if consumed:
+            found = self.index.function(function)
+            if found is not None and found[1].generator:
+                return self._body_chain(function, found[1], set())[0]
         return self._chain(function, set())[0]
 
     def _chain(self, key: str, active: set[str]) -> tuple[Chain | None, bool]:
@@ -98,11 +103,19 @@ class BlockingAnalysis:
         found = self.index.function(key)
         if found is None or found[1].is_async or found[1].generator or self._wrapped(found[1]):
             return None, True  # coroutines and generators do not run when called
+        result, complete = self._body_chain(key, found[1], active)
+        if result is not None or complete:  # a negative answer found inside a cycle may change
+            self.chains[key] = result
+        return result, complete or result is not None
+
+    def _body_chain(
+        self, key: str, info: FunctionInfo, active: set[str]
+    ) -> tuple[Chain | None, bool]:
         active.add(key)
         complete = True
         result: Chain | None = None
         callees = []
-        for site in found[1].calls:
+        for site in info.calls:
             callee = self.site(site)
             if callee.blocker is not None:
                 result = ((), callee.blocker)
@@ -116,9 +129,7 @@ class BlockingAnalysis:
                 result = ((hop_label(callee_key), *sub[0]), sub[1])
                 break
         active.discard(key)
-        if result is not None or complete:  # a negative answer found inside a cycle may change
-            self.chains[key] = result
-        return result, complete or result is not None
+        return result, complete
 
     def _wrapped(self, info: FunctionInfo) -> bool:
         """Decorated by an async wrapper: its body is event-loop code, reported as FPL101."""

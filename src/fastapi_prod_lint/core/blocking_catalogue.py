@@ -242,7 +242,7 @@ _RETURN_ROWS: tuple[tuple[str, str], ...] = (
                                   " concurrent.futures.ProcessPoolExecutor.submit"),
     ("pwdlib.PasswordHash", "pwdlib.PasswordHash.recommended"),
     ("pathlib.Path", _prefixed("pathlib.Path", "resolve absolute expanduser joinpath with_name"
-                               " with_stem with_suffix relative_to readlink cwd home")),
+                               " with_stem with_suffix relative_to readlink cwd home parent")),
     ("sqlalchemy.engine.Engine", "sqlalchemy.create_engine"),
     ("sqlalchemy.engine.Connection", "sqlalchemy.engine.Engine.connect"
                                      " sqlalchemy.engine.Engine.begin"

@@ -378,7 +378,10 @@ class ProjectIndex:
             if owner is None:
                 return None
             if kind == "A":
-                return self.resolve_type(self.attribute_type(owner, name))
+                attribute = self.attribute_type(owner, name)
+                if attribute is not None:
+                    return self.resolve_type(attribute)
+                return returned_class(f"{owner}.{name}")  # a library property: `Path.parent`
             method = self.method(owner, name)
             if method is not None:
                 return self.resolve_type(method[1].returns)

@@ -374,20 +374,16 @@ class _Summarizer:
         value = stmt.value
         if value is None or not names:
             return
+        resolve = self.resolver(())
         texpr = (
-            annotation_type(stmt.annotation, self.resolver(()))
-            if isinstance(stmt, ast.AnnAssign)
-            else None
+            annotation_type(stmt.annotation, resolve) if isinstance(stmt, ast.AnnAssign) else None
         )
         if isinstance(value, ast.Call):
             site = self.module_call(value)
             if site is not None:
                 for name in names:
                     self.summary.assigns[name] = site
-                texpr = texpr or f"C:{site.func}"
-        elif texpr is None:
-            dotted = self.name(value)
-            texpr = f"O:{dotted}" if dotted else None
+        texpr = texpr or FunctionTypes.module_level(resolve).of(value)
         if texpr:
             for name in names:
                 self.summary.variables[name] = texpr

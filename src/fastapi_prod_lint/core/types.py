@@ -89,6 +89,13 @@ class FunctionTypes:
     `Depends()` defaults, assignments and `with ... as` targets. A name assigned things of
     different types has none."""
 
+    @classmethod
+    def module_level(cls, name: NameResolver) -> FunctionTypes:
+        """Types of expressions at module level, where every name is global."""
+        types = cls.__new__(cls)
+        types.name, types.locals, types.vars, types.typing_nodes = name, frozenset(), {}, []
+        return types
+
     def __init__(
         self,
         func: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda,
@@ -157,6 +164,8 @@ class FunctionTypes:
                 return f"O:{dotted}"
             inner = self.of(expr.value)
             return f"A:{expr.attr}:{inner}" if inner else None
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Div):
+            return self.of(expr.left)  # `base / "name"`: a path joined to a path
         if isinstance(expr, ast.Call):
             func = expr.func
             if isinstance(func, ast.Attribute):

@@ -5,9 +5,17 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from fastapi_prod_lint.core.blocking import analysis_for, describe_function, resolve_call
+from fastapi_prod_lint.core.blocking import (
+    BlockingAnalysis,
+    Chain,
+    analysis_for,
+    describe_function,
+    hop_label,
+    resolve_call,
+)
 from fastapi_prod_lint.core.context import ModuleContext
 from fastapi_prod_lint.core.finding import Finding
+from fastapi_prod_lint.core.imports import walk_own_scope
 from fastapi_prod_lint.core.rule import Rule
 from fastapi_prod_lint.rules.blocking_call_in_async_route import Options
 
@@ -83,20 +91,95 @@ class BlockingCallViaSyncHelper(Rule):
     def visit_Call(self, node: ast.Call, ctx: ModuleContext) -> Iterator[Finding]:
         if not ctx.in_async_function():
             return
-        options: Options = self.options
-        analysis = analysis_for(ctx.index, options.extra_blocking_calls, options.allowed_calls)
+        analysis = self._analysis(ctx)
         callee = resolve_call(node, ctx, analysis)
-        if callee.function is None:
+        found = None
+        if callee.function is not None:
+            found = analysis.chain(callee.function)
+        elif isinstance(node.func, ast.Name):
+            found = self._nested_chain(node.func.id, ctx, analysis)
+        if found is None and _consuming(node, ctx):  # `list(rows())`: the generator runs here
+            inner = resolve_call(node.args[0], ctx, analysis)  # type: ignore[arg-type]
+            if inner.function is not None:
+                found = analysis.chain(inner.function, consumed=True)
+                node = node.args[0]  # type: ignore[assignment]
+        if found is not None:
+            yield self._finding(node, ctx, found)
+
+    def visit_For(self, node: ast.For, ctx: ModuleContext) -> Iterator[Finding]:
+        """`for row in rows():` in async code runs a sync generator's body on the loop."""
+        if not ctx.in_async_function() or not isinstance(node.iter, ast.Call):
             return
-        found = analysis.chain(callee.function)
-        if found is None:
-            return
+        analysis = self._analysis(ctx)
+        callee = resolve_call(node.iter, ctx, analysis)
+        if callee.function is not None:
+            found = analysis.chain(callee.function, consumed=True)
+            if found is not None and analysis.chain(callee.function) is None:
+                yield self._finding(node.iter, ctx, found)
+
+    def _analysis(self, ctx: ModuleContext) -> BlockingAnalysis:
+        options: Options = self.options
+        return analysis_for(ctx.index, options.extra_blocking_calls, options.allowed_calls)
+
+    def _nested_chain(
+        self, name: str, ctx: ModuleContext, analysis: BlockingAnalysis
+    ) -> Chain | None:
+        """A sync function nested in the async one and called there: its body runs here."""
+        function = ctx.enclosing_function()
+        body = [] if function is None or isinstance(function, ast.Lambda) else function.body
+        nested = next(
+            (
+                n
+                for n in walk_own_scope(list(body))
+                if isinstance(n, ast.FunctionDef) and n.name == name
+            ),
+            None,
+        )
+        if nested is None:
+            return None
+        for inner in walk_own_scope(list(nested.body)):
+            if isinstance(inner, ast.Call):
+                callee = resolve_call(inner, ctx, analysis)
+                if callee.blocker is not None:
+                    return (), callee.blocker
+                if callee.function is not None:
+                    found = analysis.chain(callee.function)
+                    if found is not None:
+                        return (hop_label(callee.function), *found[0]), found[1]
+        return None
+
+    def _finding(self, node: ast.Call, ctx: ModuleContext, found: Chain) -> Finding:
         hops, blocker = found
-        first = f"{ast.unparse(node.func)}()"
-        yield self.report(
+        blocking = blocker.name.removeprefix("builtins.")
+        return self.report(
             node,
             ctx,
-            blocking=blocker.name.removeprefix("builtins."),
+            blocking=blocking,
             where=describe_function(ctx),
-            chain=" -> ".join([first, *hops, blocker.name.removeprefix("builtins.")]),
+            chain=" -> ".join([f"{ast.unparse(node.func)}()", *hops, blocking]),
         )
+
+
+CONSUMERS = frozenset(
+    {
+        "builtins.list",
+        "builtins.tuple",
+        "builtins.set",
+        "builtins.sorted",
+        "builtins.sum",
+        "builtins.any",
+        "builtins.all",
+        "builtins.dict",
+        "builtins.max",
+        "builtins.min",
+    }
+)
+
+
+def _consuming(node: ast.Call, ctx: ModuleContext) -> bool:
+    """`list(gen())` and friends iterate their argument right away."""
+    return (
+        len(node.args) == 1
+        and isinstance(node.args[0], ast.Call)
+        and ctx.qualified_name(node.func) in CONSUMERS
+    )
