@@ -5,16 +5,16 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
-import pickle
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from fastapi_prod_lint.core.finding import Finding
+from fastapi_prod_lint.core.project import summary_from_blob
 
 CACHE_ENV = "FASTAPI_PROD_LINT_CACHE_DIR"
 CACHE_FOLDER = ".fastapi_prod_lint_cache"
-CACHE_FORMAT = 2  # bump when the stored records change shape
+CACHE_FORMAT = 4  # bump when the stored records change shape
 
 # (line, col, code, message, end_line, end_col): a finding without its path
 StoredFinding = tuple[int, int, str, str, "int | None", "int | None"]
@@ -100,7 +100,7 @@ class Cache:
             entries = {path: CacheEntry(*row) for path, row in data["entries"].items()}
             # a cache written by a crashed or older run must not half-work: probe one blob
             for entry in entries.values():
-                pickle.loads(entry.blob)
+                summary_from_blob(entry.blob)
                 break
             return entries, data["facts"]
         except Exception:  # a missing, old or corrupt cache is only a slower run

@@ -7,6 +7,7 @@ import hashlib
 import os
 import pickle
 import re
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from fnmatch import translate
 from functools import cached_property
@@ -156,6 +157,17 @@ def summarize_source(
     return summarize(tree, name, str(path), is_package, digest)
 
 
+def blob_of(summary: ModuleSummary | None) -> bytes:
+    """A summary as the cache stores it: pickled, then compressed (the whole project's blobs
+    are read on every warm run; each is unpacked only when a check looks into that module)."""
+    return zlib.compress(pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
+def summary_from_blob(blob: bytes) -> ModuleSummary:
+    summary: ModuleSummary = pickle.loads(zlib.decompress(blob))
+    return summary
+
+
 class IndexEntry:
     """One module of the index. Its summary is unpickled only when somebody asks for it, so a
     warm one-file run (an editor's flake8) pays for the few modules it actually looks into."""
@@ -184,12 +196,12 @@ class IndexEntry:
     def summary(self) -> ModuleSummary:
         if self._summary is None:
             assert self.blob is not None
-            self._summary = pickle.loads(self.blob)
+            self._summary = summary_from_blob(self.blob)
         return self._summary
 
     def to_blob(self) -> bytes:
         if self.blob is None:
-            self.blob = pickle.dumps(self._summary, protocol=pickle.HIGHEST_PROTOCOL)
+            self.blob = blob_of(self._summary)
         return self.blob
 
 

@@ -6,7 +6,6 @@ import ast
 import gc
 import hashlib
 import os
-import pickle
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +27,7 @@ from fastapi_prod_lint.core.project import (
     Excluder,
     IndexEntry,
     ProjectIndex,
+    blob_of,
     digest_of,
     discover,
     find_root,
@@ -144,7 +144,7 @@ def _summarize_path(root: Path, key: str) -> tuple[str, str, bool, bytes]:
     except OSError:
         data = b""
     summary = summarize_source(root, Path(key), data)
-    blob = pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL)
+    blob = blob_of(summary)
     return summary.digest, summary.module, summary.is_package, blob
 
 

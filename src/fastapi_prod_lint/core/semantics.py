@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from fastapi_prod_lint.core.summary import Arg, CallSite, ModuleSummary
+from fastapi_prod_lint.core.summary import REGISTRATION_METHODS, Arg, CallSite, ModuleSummary
 
 if TYPE_CHECKING:
     from fastapi_prod_lint.core.project import ProjectIndex
@@ -206,17 +206,6 @@ def _dependency(facts: FastAPIFacts, index: ProjectIndex, target: str) -> None:
             site = definition.module.assigns.get(definition.name)
             if site is not None and index.class_(site.func) is not None:
                 facts.add(f"{index.canonical(site.func)}.__call__", role)
-
-
-REGISTRATION_METHODS = frozenset(
-    {
-        "include_router",
-        "add_api_route",
-        "add_api_websocket_route",
-        "add_event_handler",
-        "add_exception_handler",
-    }
-)
 
 
 def _site_key(site: CallSite) -> tuple[object, ...]:

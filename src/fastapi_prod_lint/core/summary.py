@@ -20,7 +20,18 @@ DEPENDS_NAMES = frozenset(
     {"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends", "fastapi.params.Security"}
 )
 ANNOTATED_NAMES = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
-LOCAL_PREFIX = "~"  # a dotted name whose head is a function-local variable: "~app.include_router"
+LOCAL_PREFIX = "~"
+# `app.include_router(...)` and friends: calls whose arguments the FastAPI facts read
+REGISTRATION_METHODS = frozenset(
+    {
+        "include_router",
+        "add_api_route",
+        "add_api_websocket_route",
+        "add_event_handler",
+        "add_exception_handler",
+        "add_middleware",
+    }
+)  # a dotted name whose head is a function-local variable: "~app.include_router"
 
 
 class Arg(NamedTuple):
@@ -190,6 +201,9 @@ class _Summarizer:
                 func = held[2:] if held and held.startswith("O:") else func
         if func is None:
             return None
+        if types is not None and func.rpartition(".")[2] not in REGISTRATION_METHODS:
+            # inside functions only registrations need their arguments: summaries stay small
+            return CallSite(func, node.lineno, node.col_offset, receiver_type=receiver_type)
         return CallSite(
             func,
             node.lineno,
