@@ -36,6 +36,7 @@ class Dispatch:
 
 _ENTER, _EXIT, _LEAVE = "enter", "exit", "leave"
 _SCOPE_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef})
+_OUTER_FIELDS = {kind: tuple(f for f in CHILD_FIELDS[kind] if f != "body") for kind in _SCOPE_TYPES}
 
 
 def walk(tree: ast.Module, ctx: ModuleContext, dispatch: Dispatch) -> Iterator[Finding]:
@@ -70,7 +71,8 @@ def walk(tree: ast.Module, ctx: ModuleContext, dispatch: Dispatch) -> Iterator[F
                 yield from hook(item, ctx)
         if kind in leave_hooks:
             push((_LEAVE, item))
-        if kind in _SCOPE_TYPES:
+        fields = CHILD_FIELDS[kind]
+        if kind in _SCOPE_TYPES:  # the body in its own scope, the rest in the enclosing one
             body = item.body  # type: ignore[attr-defined]
             push((_EXIT, item))
             if type(body) is list:
@@ -78,15 +80,8 @@ def walk(tree: ast.Module, ctx: ModuleContext, dispatch: Dispatch) -> Iterator[F
             else:
                 push(body)
             push((_ENTER, item))
-            for name in reversed(CHILD_FIELDS[kind]):
-                if name != "body":
-                    value = getattr(item, name, None)
-                    if type(value) is list:
-                        extend(reversed(value))
-                    elif isinstance(value, ast.AST):
-                        push(value)
-            continue
-        for name in reversed(CHILD_FIELDS[kind]):
+            fields = _OUTER_FIELDS[kind]
+        for name in reversed(fields):
             value = getattr(item, name, None)
             if type(value) is list:
                 if value and isinstance(value[0], ast.stmt):
