@@ -4,9 +4,12 @@ aliases, the classes calls return, and well-formed alternatives."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from fastapi_prod_lint.core.blocking import BlockingAnalysis
 from fastapi_prod_lint.core.blocking_catalogue import (
     ALIASES,
     ASYNC_SESSION_CLASSES,
@@ -16,12 +19,14 @@ from fastapi_prod_lint.core.blocking_catalogue import (
     RETURNS,
     SESSION_CLASSES,
     Blocking,
-    blocking_alternative,
     blocking_function,
     blocking_method,
-    canonical_class,
     returned_class,
 )
+from fastapi_prod_lint.core.blocking_catalogue import (
+    canonical as catalogue_name,
+)
+from fastapi_prod_lint.core.project import ProjectIndex
 
 
 def words(text: str) -> list[str]:
@@ -392,13 +397,13 @@ def test_function_aliases_block_like_their_canonical_name(alias: str, name: str)
     ],
 )
 def test_class_aliases_resolve(alias: str, canonical: str, method: str) -> None:
-    assert canonical_class(alias) == canonical
+    assert catalogue_name(alias) == canonical
     assert blocking_method(alias, method) is not None
     assert blocking_method(alias, method) == blocking_method(canonical, method)
 
 
-def test_unknown_classes_pass_through_canonical_class() -> None:
-    assert canonical_class("app.models.User") == "app.models.User"
+def test_unknown_classes_pass_through_catalogue_name() -> None:
+    assert catalogue_name("app.models.User") == "app.models.User"
 
 
 @pytest.mark.parametrize(
@@ -535,10 +540,16 @@ def test_every_returned_class_is_one_the_catalogue_knows() -> None:
         assert product in known, f"{name} -> {product}"
 
 
-def test_blocking_alternative_honours_extra_and_allowed() -> None:
-    sleep = blocking_alternative("time.sleep")
-    assert sleep is not None and "asyncio.sleep" in sleep
-    assert blocking_alternative("time.sleep", allowed=("time.sleep",)) is None
-    assert blocking_alternative("mylib.fetch_sync") is None
-    assert blocking_alternative("mylib.fetch_sync", extra=("mylib.fetch_sync",)) is not None
-    assert blocking_alternative("io.open") == blocking_alternative("builtins.open")
+def blocker(name: str, extra: tuple[str, ...] = (), allowed: tuple[str, ...] = ()) -> Any:
+    """What the rules' analysis makes of a call of `name` (outside any project)."""
+    analysis = BlockingAnalysis(ProjectIndex(Path("."), []), extra, allowed)
+    return analysis.function(name).blocker
+
+
+def test_extra_and_allowed_calls_adjust_the_catalogue() -> None:
+    sleep = blocker("time.sleep")
+    assert sleep is not None and "asyncio.sleep" in sleep.alternative
+    assert blocker("time.sleep", allowed=("time.sleep",)) is None
+    assert blocker("mylib.fetch_sync") is None
+    assert blocker("mylib.fetch_sync", extra=("mylib.fetch_sync",)) is not None
+    assert blocker("io.open").alternative == blocker("builtins.open").alternative

@@ -51,7 +51,6 @@ QUEUE = Blocking("queue", "`asyncio.Queue` (`await queue.get()`)")
 FUTURE = Blocking("thread", "`await asyncio.wrap_future(future)`")
 JOIN = Blocking("thread", "`await asyncio.to_thread(worker.join)`")
 EXECUTOR = Blocking("thread", "`await asyncio.wrap_future(future)` or `asyncio.wait()`")
-EXTRA = Blocking("configured", f"an async equivalent or {_TO_THREAD}")
 
 _VERBS = "get post put patch delete head options request"
 _FILE_IO = "read read1 readall readinto readinto1 readline readlines write writelines flush seek"
@@ -412,18 +411,3 @@ def blocking_method(class_name: str, method: str) -> Blocking | None:
 def returned_class(callable_name: str) -> str | None:
     """The catalogued class of what calling `callable_name` returns, when known."""
     return RETURNS.get(canonical(callable_name))
-
-
-def blocking_alternative(
-    qualified_name: str, extra: tuple[str, ...] = (), allowed: tuple[str, ...] = ()
-) -> str | None:
-    """The suggested alternative when calling `qualified_name` blocks, else None."""
-    if qualified_name in allowed:
-        return None
-    found = blocking_function(qualified_name)
-    if found is not None:
-        return found.alternative
-    return EXTRA.alternative if qualified_name in extra else None
-
-
-canonical_class = canonical  # the project index asks for classes under this name

@@ -70,11 +70,6 @@ class Excluder:
         return any(self("/".join(pieces[: i + 1])) for i in range(len(pieces)))
 
 
-def is_excluded(rel: str, patterns: Iterable[str]) -> bool:
-    """A root-relative posix path matches an exclude glob, itself or through a parent folder."""
-    return Excluder(patterns).any_part(rel)
-
-
 def discover(
     root: Path,
     exclude: Iterable[str] = (),
@@ -269,9 +264,6 @@ class ProjectIndex:
             index.__dict__["fastapi"] = facts
         return index
 
-    def entry_for_path(self, path: Path) -> IndexEntry | None:
-        return self.by_path.get(str(path.resolve()))
-
     def digest(self) -> str:
         """One digest of every module's path and content: a key for what is derived from all."""
         if self._digest is not None:
@@ -365,7 +357,7 @@ class ProjectIndex:
         return cache[texpr]
 
     def _resolve_type(self, texpr: str) -> str | None:
-        from fastapi_prod_lint.core.blocking_catalogue import canonical as canonical_class
+        from fastapi_prod_lint.core.blocking_catalogue import canonical as catalogue_name
         from fastapi_prod_lint.core.blocking_catalogue import returned_class
 
         kind, _, rest = texpr.partition(":")
@@ -377,7 +369,7 @@ class ProjectIndex:
             alias = self._alias(dotted)
             if alias is not None:
                 return self.resolve_type(f"T:{alias}")
-            return canonical_class(dotted)
+            return catalogue_name(dotted)
         if kind == "O":
             return self.resolve_type(self.variable_type(self.canonical(rest)))
         if kind == "C":
