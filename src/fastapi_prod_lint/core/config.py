@@ -103,9 +103,23 @@ class Settings:
         worst = max((_selector_length(s, code) for s in self.ignore), default=-1)
         return best >= 0 and best > worst
 
-    def enabled_rules(self) -> list[Rule]:
-        """Instances of every enabled rule, each with its options."""
-        return [rule(self.options_for(rule)) for rule in _all_rules() if self.is_enabled(rule)]
+    def enabled_rules(self) -> tuple[Rule, ...]:
+        """Instances of every enabled rule, each with its options; made once per settings (a
+        rule keeps no state between files, and this is asked for every file)."""
+        rules: tuple[Rule, ...] = self._memo(
+            "rules",
+            lambda: tuple(
+                rule(self.options_for(rule)) for rule in _all_rules() if self.is_enabled(rule)
+            ),
+        )
+        return rules
+
+    def _memo(self, key: str, make: Any) -> Any:
+        """A value derived from the (frozen) settings, computed once."""
+        memo: dict[str, Any] = self.__dict__.setdefault("_derived", {})
+        if key not in memo:
+            memo[key] = make()
+        return memo[key]
 
     def options_for(self, rule: type[Rule]) -> Any:
         values = {}
@@ -124,7 +138,10 @@ class Settings:
         )
 
     def fingerprint(self) -> str:
-        return hashlib.blake2b(repr(self).encode(), digest_size=8).hexdigest()
+        digest: str = self._memo(
+            "fingerprint", lambda: hashlib.blake2b(repr(self).encode(), digest_size=8).hexdigest()
+        )
+        return digest
 
     def override(self, **changes: Any) -> Settings:
         """A copy with the given fields replaced (front ends' own options win)."""

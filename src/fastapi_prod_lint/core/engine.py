@@ -4,6 +4,7 @@ reports for a file. Projects, caching and parallelism are the runner's."""
 from __future__ import annotations
 
 import ast
+import functools
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -37,6 +38,12 @@ class Dispatch:
 _ENTER, _EXIT, _LEAVE = "enter", "exit", "leave"
 _SCOPE_TYPES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef})
 _OUTER_FIELDS = {kind: tuple(f for f in CHILD_FIELDS[kind] if f != "body") for kind in _SCOPE_TYPES}
+
+
+@functools.lru_cache(maxsize=32)
+def dispatch_for(rules: tuple[Rule, ...]) -> Dispatch:
+    """The dispatch table of a set of rule instances, built once, not for every file."""
+    return Dispatch(rules)
 
 
 def walk(tree: ast.Module, ctx: ModuleContext, dispatch: Dispatch) -> Iterator[Finding]:
@@ -131,7 +138,7 @@ def check_tree(
         name, is_package = module_name(index.root, abs_path)
         bindings = module_bindings(tree, name, is_package)
     ctx = ModuleContext(display_path, name, is_package, lines, index, bindings)
-    dispatch = Dispatch(settings.enabled_rules() if rules is None else rules)
+    dispatch = dispatch_for(settings.enabled_rules() if rules is None else tuple(rules))
     return finish(walk(tree, ctx, dispatch), lines, settings, relpath(index.root, abs_path))
 
 
