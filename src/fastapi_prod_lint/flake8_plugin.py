@@ -10,9 +10,9 @@ from typing import Any
 
 from fastapi_prod_lint import __version__
 from fastapi_prod_lint.core.config import (
-    coerce_option,
     load_settings,
     option_specs,
+    options_from_namespace,
     parse_code_list,
 )
 from fastapi_prod_lint.core.project import find_root
@@ -93,11 +93,7 @@ class Flake8Plugin:
         ignore = getattr(self.options, "fpl_ignore", None)
         if ignore:
             changes["ignore"] = parse_code_list(ignore, "--fpl-ignore")
-        options = {}
-        for key, (_, option) in option_specs().items():
-            value = getattr(self.options, "fpl_" + key.replace("-", "_"), None)
-            if value is not None:
-                options[key] = coerce_option(key, option, value, flag(key))
+        options = options_from_namespace(self.options)
         if options:
             changes["options"] = options
         return changes

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from astroid import nodes
 from pylint.checkers import BaseChecker
 
-from fastapi_prod_lint.core.config import coerce_option, load_settings, option_specs
+from fastapi_prod_lint.core.config import load_settings, option_specs, options_from_namespace
 from fastapi_prod_lint.core.project import find_root
 from fastapi_prod_lint.core.rule import pylint_message_id
 from fastapi_prod_lint.core.runner import check_source
@@ -47,11 +47,7 @@ class FastAPIProdLintChecker(BaseChecker):
         display = node.file or f"{node.name.replace('.', '/')}.py"
         path = Path(display).absolute()
         settings = load_settings(find_root(path))
-        overrides = {}
-        for key, (_, option) in option_specs().items():
-            value = getattr(self.linter.config, f"fpl_{key.replace('-', '_')}", None)
-            if value is not None:
-                overrides[key] = coerce_option(key, option, value, f"--fpl-{key}")
+        overrides = options_from_namespace(self.linter.config)
         if overrides:
             settings = settings.override(options=overrides)
         with node.stream() as stream:

@@ -241,6 +241,17 @@ def _load_settings(pyproject: Path, mtime_ns: int, size: int) -> Settings:
     return settings_from_table(table, str(pyproject))
 
 
+def options_from_namespace(namespace: object) -> dict[str, Any]:
+    """Rule options another tool parsed for us (flake8's and pylint's `fpl_<key>` attributes),
+    checked like pyproject's; options left unset are not included."""
+    found = {}
+    for key, (_, option) in option_specs().items():
+        value = getattr(namespace, "fpl_" + key.replace("-", "_"), None)
+        if value is not None:
+            found[key] = coerce_option(key, option, value, f"--fpl-{key}")
+    return found
+
+
 def parse_code_list(value: str | Sequence[str], where: str) -> tuple[str, ...]:
     """`FPL101,FPL2` from a command line or another tool's option, validated."""
     items = value.split(",") if isinstance(value, str) else list(value)
