@@ -6,7 +6,7 @@ import pkgutil
 from pathlib import Path
 
 import pytest
-from frontend_helpers import PYLINT_ONLY_OURS, make_project, run
+from frontend_helpers import ASTROID_SKIPS_LIBRARIES, PYLINT_ONLY_OURS, make_project, run
 
 pytest.importorskip("pylint")
 
@@ -27,6 +27,10 @@ def test_message_ids_are_pinned():
     assert {msgid: msg[1] for msgid, msg in FastAPIProdLintChecker.msgs.items()} == {
         "W8811": "blocking-call-in-async-route",
         "W8812": "blocking-call-via-sync-helper",
+        "W8831": "table-model-as-response-model",
+        "W8832": "orm-class-as-response-model",
+        "W8833": "table-model-as-request-body",
+        "W8834": "secret-field-in-response-model",
     }
 
 
@@ -35,6 +39,47 @@ def test_findings_match_the_core_with_symbol_and_message(tmp_path):
     assert pylint(root, "app/routes.py") == [
         "app/routes.py:8:4: W8811 blocking-call-in-async-route Blocking call `time.sleep` in "
         "async route `GET /items/{item_id}`; use `await asyncio.sleep()`"
+    ]
+
+
+CONTRACTS = {
+    "pyproject.toml": "[tool.fastapi-prod-lint]\n",
+    "app/__init__.py": "",
+    "app/models.py": """
+        from sqlmodel import Field, SQLModel
+
+
+        class User(SQLModel, table=True):
+            id: int | None = Field(default=None, primary_key=True)
+            hashed_password: str
+    """,
+    "app/main.py": """
+        from fastapi import FastAPI
+
+        from app.models import User
+
+        app = FastAPI()
+
+
+        @app.get("/users/{user_id}")
+        def read_user(user_id: int) -> User:
+            return User(id=user_id, hashed_password="x")
+    """,
+}
+
+
+def test_keeping_astroid_out_of_libraries_changes_nothing_we_report(tmp_path):
+    """The fixture harness stops astroid from building sqlmodel & co. (ASTROID_SKIPS_LIBRARIES);
+    plain pylint, which builds them, reports the same."""
+    pytest.importorskip("sqlmodel")
+    root = make_project(tmp_path, CONTRACTS)
+    plain = pylint(root, "app/main.py", "app/models.py")
+    assert plain == pylint(
+        root, "app/main.py", "app/models.py", base=[*BASE, ASTROID_SKIPS_LIBRARIES]
+    )
+    assert [line.split()[2] for line in plain] == [
+        "table-model-as-response-model",
+        "secret-field-in-response-model",
     ]
 
 

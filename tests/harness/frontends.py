@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from frontend_helpers import PYLINT_ONLY_OURS
+from frontend_helpers import ASTROID_SKIPS_LIBRARIES, PYLINT_ONLY_OURS
 
 import fastapi_prod_lint
 from fastapi_prod_lint import cli
@@ -168,6 +168,7 @@ def run_pylint(project: Path, cache_dir: Path) -> list[Reported]:
     result = _run(
         [
             *PYLINT_ONLY_OURS,
+            ASTROID_SKIPS_LIBRARIES,
             f"--msg-template={PYLINT_TEMPLATE}",
             *python_files(project),
         ],

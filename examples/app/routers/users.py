@@ -28,7 +28,7 @@ def verify_password(password: str, hashed: str) -> bool:
     return hmac.compare_digest(hash_password(password, bytes.fromhex(salt)), hashed)
 
 
-@router.post("/", response_model=User, status_code=201)
+@router.post("/", response_model=User, status_code=201)  # table model: sends hashed_password
 def create_user(payload: UserCreate, session: SessionDep):
     user = User(email=payload.email, full_name=payload.full_name, hashed_password=hash_password(payload.password))
     session.add(user)
@@ -61,7 +61,7 @@ async def read_me(user: CurrentUser):
     return user
 
 
-@router.get("/{user_id}", response_model=User)
+@router.get("/{user_id}", response_model=User)  # table model: sends hashed_password
 def read_user(user_id: int, session: SessionDep, user: CurrentUser):
     found = session.get(User, user_id)
     if found is None:
@@ -69,7 +69,7 @@ def read_user(user_id: int, session: SessionDep, user: CurrentUser):
     return found
 
 
-@router.put("/{user_id}/password", response_model=User)
+@router.put("/{user_id}/password", response_model=User)  # table model: sends hashed_password
 def change_password(user_id: int, payload: PasswordChange, session: SessionDep, user: CurrentUser):
     target = session.exec(select(User).where(User.id == user_id)).first()
     if target is None:

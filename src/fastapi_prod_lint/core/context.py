@@ -42,16 +42,18 @@ class ModuleContext:
         self.index = index
         self.bindings = bindings
         self.scopes: list[Scope] = []
+        self.memo: dict[object, object] = {}  # what several rules derive from one node
 
     # -- the scope stack, maintained by the engine ------------------------------------------
     def push_scope(self, node: ast.AST) -> None:
+        self.scopes.append(Scope(node, self._qualname_in_scope(node)))
+
+    def _qualname_in_scope(self, node: ast.AST) -> str:
+        """The qualname a function or class defined in the current scope gets."""
         parent = self.scopes[-1].qualname if self.scopes else ""
         name = "<lambda>" if isinstance(node, ast.Lambda) else getattr(node, "name", "")
         nested = self.scopes and isinstance(self.scopes[-1].node, FUNCTION_NODES)
-        qualname = (
-            f"{parent}.<locals>.{name}" if nested else (f"{parent}.{name}" if parent else name)
-        )
-        self.scopes.append(Scope(node, qualname))
+        return f"{parent}.<locals>.{name}" if nested else (f"{parent}.{name}" if parent else name)
 
     def pop_scope(self) -> None:
         self.scopes.pop()
@@ -92,6 +94,15 @@ class ModuleContext:
         """How FastAPI uses the innermost enclosing function (route, dependency, ...)."""
         qualname = self.function_qualname()
         return [] if qualname is None else self.index.fastapi.roles_of(qualname)
+
+    def roles_of(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[Role]:
+        """How FastAPI uses a function defined in the current scope (its decorators and
+        signature are visited in the enclosing scope, before its body)."""
+        qualname = self._qualname_in_scope(function)
+        return self.index.fastapi.roles_of(f"{self.module}.{qualname}" if self.module else qualname)
+
+    def in_class_body(self) -> bool:
+        return bool(self.scopes) and isinstance(self.scopes[-1].node, ast.ClassDef)
 
     def character_column(self, line: int, byte_offset: int) -> int:
         """ast's columns count UTF-8 bytes; findings count characters."""

@@ -200,12 +200,14 @@ def _dependency(facts: FastAPIFacts, index: ProjectIndex, target: str) -> None:
         facts.add(dotted, role)
     elif index.class_(dotted) is not None:
         facts.add(f"{dotted}.__init__", role)
-    else:
-        definition = index.definition(dotted)
-        if definition is not None:
-            site = definition.module.assigns.get(definition.name)
+    else:  # an instance (its `__call__`) or a bound method of one (`Depends(orders.prepare)`)
+        owner, _, method = dotted.rpartition(".")
+        for instance, called in ((dotted, "__call__"), (owner, method)):
+            definition = index.definition(instance) if instance else None
+            site = definition.module.assigns.get(definition.name) if definition else None
             if site is not None and index.class_(site.func) is not None:
-                facts.add(f"{index.canonical(site.func)}.__call__", role)
+                facts.add(f"{index.canonical(site.func)}.{called}", role)
+                return
 
 
 def _site_key(site: CallSite) -> tuple[object, ...]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from fastapi_prod_lint.core.imports import (
     BUILTIN_NAMES,
@@ -37,7 +37,7 @@ REGISTRATION_METHODS = frozenset(
 class Arg(NamedTuple):
     """An argument as the index needs it: a string, a resolved name, a list or a call."""
 
-    kind: str  # "str" | "name" | "list" | "call" | "other"
+    kind: str  # "str" | "name" | "list" | "call" | "const" (True, False, None) | "other"
     value: str = ""
     items: tuple[Arg, ...] = ()
 
@@ -89,6 +89,9 @@ class ClassInfo(NamedTuple):
     fields: tuple[tuple[str, str], ...]  # (name, annotation source)
     methods: tuple[str, ...]
     attributes: tuple[tuple[str, str], ...] = ()  # (name, type expression): `x: T`, self.x = ...
+    hidden: tuple[str, ...] = ()  # annotated names pydantic does not send (see `hidden_field`)
+    assigned: tuple[str, ...] = ()  # names a plain `=` binds in the body (`__tablename__`)
+    decorators: tuple[str, ...] = ()  # dotted names of its decorators
 
 
 class AliasInfo(NamedTuple):
@@ -125,6 +128,9 @@ class ModuleSummary:
         self.calls: list[CallSite] = []  # module-level calls
         self.depends: set[str] = set()  # every Depends()/Security() target
         self.variables: dict[str, str] = {}  # module-level name -> type expression
+        # module-level `X = list[Hero]`, `X: TypeAlias = ...`, `type X = ...`: source text of
+        # the value, resolved in this module's bindings when a rule asks (core/models.py)
+        self.type_aliases: dict[str, str] = {}
 
 
 def dotted_parts(expr: ast.expr) -> list[str] | None:
@@ -177,8 +183,11 @@ class _Summarizer:
         return resolved
 
     def arg(self, expr: ast.expr, scopes: tuple[LocalScope, ...]) -> Arg:
-        if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
-            return Arg("str", expr.value)
+        if isinstance(expr, ast.Constant):
+            if isinstance(expr.value, str):
+                return Arg("str", expr.value)
+            if expr.value is None or isinstance(expr.value, bool):
+                return Arg("const", str(expr.value))
         if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
             return Arg("list", "", tuple(self.arg(e, scopes) for e in expr.elts))
         if isinstance(expr, ast.Call):
@@ -340,12 +349,18 @@ class _Summarizer:
         attributes: dict[str, str] = {}
         self_type = f"T:{self.summary.module}.{node.name}"
         resolve = self.resolver(())
+        hidden: list[str] = []
+        assigned: list[str] = []
         for stmt in node.body:
             if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
                 fields.append((stmt.target.id, ast.unparse(stmt.annotation)))
                 found = annotation_type(stmt.annotation, resolve)
                 if found:
                     attributes[stmt.target.id] = found
+                if hidden_field(stmt, resolve):
+                    hidden.append(stmt.target.id)
+            elif isinstance(stmt, ast.Assign):
+                assigned.extend(t.id for t in stmt.targets if isinstance(t, ast.Name))
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 methods.append(stmt.name)
                 types = self.function(stmt, f"{node.name}.{stmt.name}", self_type)
@@ -360,6 +375,15 @@ class _Summarizer:
             tuple(fields),
             tuple(methods),
             tuple(attributes.items()),
+            tuple(hidden),
+            tuple(assigned),
+            tuple(
+                name
+                for name in (
+                    self.name(d.func if isinstance(d, ast.Call) else d) for d in node.decorator_list
+                )
+                if name
+            ),
         )
 
     def module_level(self, tree: ast.Module) -> None:
@@ -381,6 +405,9 @@ class _Summarizer:
                 self.assignment(stmt)
             elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
                 self.module_call(stmt.value)
+            elif isinstance(stmt, TYPE_ALIAS_NODES):
+                statement: Any = stmt  # ast.TypeAlias (3.12+): `type X = ...`
+                summary.type_aliases[statement.name.id] = ast.unparse(statement.value)
 
     def assignment(self, stmt: ast.Assign | ast.AnnAssign) -> None:
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
@@ -388,6 +415,12 @@ class _Summarizer:
         value = stmt.value
         if value is None or not names:
             return
+        if isinstance(value, TYPE_EXPRESSION_NODES) or (
+            isinstance(stmt, ast.AnnAssign) and _is_type_alias_annotation(stmt.annotation)
+        ):
+            source = ast.unparse(value)
+            for name in names:
+                self.summary.type_aliases[name] = source
         resolve = self.resolver(())
         texpr = (
             annotation_type(stmt.annotation, resolve) if isinstance(stmt, ast.AnnAssign) else None
@@ -416,6 +449,47 @@ class _Summarizer:
             self.summary.calls.append(site)
             self.collect_depends(site)
         return site
+
+
+# `type X = ...` (Python 3.12+); an empty tuple matches nothing on older versions
+TYPE_ALIAS_NODES: tuple[type[ast.stmt], ...] = tuple(
+    node for node in (getattr(ast, "TypeAlias", None),) if node is not None
+)
+# module-level values that may be a type alias: `Hero2 = Hero`, `Heroes = list[Hero]`, `A | B`
+TYPE_EXPRESSION_NODES = (ast.Name, ast.Attribute, ast.Subscript, ast.BinOp)
+CLASS_VAR_NAMES = frozenset({"typing.ClassVar", "typing_extensions.ClassVar"})
+
+
+def _is_type_alias_annotation(annotation: ast.expr) -> bool:
+    """`X: TypeAlias = ...`."""
+    parts = dotted_parts(annotation)
+    return parts is not None and parts[-1] == "TypeAlias"
+
+
+def hidden_field(stmt: ast.AnnAssign, name: NameResolver) -> bool:
+    """An annotated class attribute that pydantic does not send: private (`_x`), a `ClassVar`,
+    a SQLModel `Relationship()`, or `Field(exclude=True)` (also as `Annotated` metadata)."""
+    assert isinstance(stmt.target, ast.Name)
+    if stmt.target.id.startswith("_"):
+        return True
+    annotation = stmt.annotation
+    calls = [stmt.value] if isinstance(stmt.value, ast.Call) else []
+    if isinstance(annotation, ast.Subscript):
+        base = name(annotation.value)
+        if base in CLASS_VAR_NAMES:
+            return True
+        if base in ANNOTATED_NAMES and isinstance(annotation.slice, ast.Tuple):
+            calls += [e for e in annotation.slice.elts[1:] if isinstance(e, ast.Call)]
+    for call in calls:
+        callee = (name(call.func) or "").rpartition(".")[2]
+        if callee in ("Relationship", "PrivateAttr"):
+            return True
+        if callee == "Field" and any(
+            k.arg == "exclude" and isinstance(k.value, ast.Constant) and k.value.value is True
+            for k in call.keywords
+        ):
+            return True
+    return False
 
 
 def returns_async_wrapper(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:

@@ -1,0 +1,196 @@
+"""FPL304 secret-field-in-response-model."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from fastapi_prod_lint.core.context import ModuleContext
+from fastapi_prod_lint.core.finding import Finding
+from fastapi_prod_lint.core.models import ORM, Field, fields
+from fastapi_prod_lint.core.responses import Declared, ResponseModelRule, describe, reached
+
+SECRET_TYPES = frozenset(
+    f"pydantic.{module}{name}"
+    for module in ("", "types.", "v1.", "v1.types.")
+    for name in ("SecretStr", "SecretBytes", "Secret")
+)
+# words that may follow the secret in a name without changing what it is: `password_hash`
+CARRIER_WORDS = frozenset(
+    {"hash", "hashed", "digest", "encrypted", "enc", "plain", "plaintext", "raw", "value"}
+    | {"encoded", "b64", "base64", "hex"}
+)
+# a first word that makes the name a flag about the secret: `is_password_set`, `has_token`
+FLAG_WORDS = frozenset({"is", "has", "have", "needs", "requires", "should", "can", "uses"})
+WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+
+
+def words(name: str) -> list[str]:
+    """`hashedPassword` and `hashed_password` -> ["hashed", "password"]."""
+    return [word.lower() for word in WORD.findall(name)]
+
+
+def is_secret_name(name: str, terms: tuple[str, ...]) -> bool:
+    """The name's head noun is a secret term, only carrier words after it (`password_hash`);
+    `password_changed_at`, `token_type` and `is_password_set` are about a secret, not one."""
+    found = words(name)
+    if not found or found[0] in FLAG_WORDS:
+        return False
+    for term in terms:
+        wanted = words(term)
+        size = len(wanted)
+        for start in range(len(found) - size + 1):
+            if found[start : start + size] == wanted and all(
+                word in CARRIER_WORDS for word in found[start + size :]
+            ):
+                return True
+    return False
+
+
+@dataclass(frozen=True)
+class Options:
+    secret_field_names: tuple[str, ...] = (
+        "password",
+        "passwd",
+        "pwd",
+        "passphrase",
+        "secret",
+        "token",
+        "api_key",
+        "apikey",
+        "private_key",
+        "secret_key",
+        "access_key",
+        "signing_key",
+        "credentials",
+    )
+    """Secret terms, matched on the words of a field name (snake_case or camelCase) as its head
+    noun: `password` matches `hashed_password` and `passwordHash`, not `password_changed_at`."""
+    allowed_secret_fields: tuple[str, ...] = ("access_token", "refresh_token", "id_token")
+    """Field names never reported (an OAuth2 token response sends these on purpose)."""
+
+
+class SecretFieldInResponseModel(ResponseModelRule):
+    """FPL304: Checks for response models that send a password, a token or a key.
+
+    ## What it does
+    Reports a route whose response model (found as for FPL301: `response_model=`, the return
+    annotation, `responses=`, through containers, aliases and modules; table models and the
+    models nested in fields included) has a field, its own or inherited, whose name says it
+    holds a secret: `password`, `hashed_password`, `client_secret`, `api_key`, `reset_token`,
+    `privateKey`, ... A field is not reported when its type is `SecretStr` or `SecretBytes`
+    (sent masked), when it is excluded (`Field(exclude=True)`, also inside `Annotated`), or
+    when the route leaves it out with `response_model_exclude` / `response_model_include`.
+    Names are split into words and the secret must be the head noun: `password_changed_at`,
+    `token_type` and `is_password_set` are about a secret, not one. The OAuth2 token response
+    fields (`access_token`, `refresh_token`, `id_token`) are allowed by default.
+
+    ## Why is this bad?
+    Whatever the response model holds is sent to every client that may call the route, and
+    stays in logs, caches and browser storage. A password hash in a user profile is an offline
+    cracking target; a token or an API key is a working credential. A response model that
+    inherits from the model the database uses picks such fields up silently.
+
+    ## Example
+    ```python
+    from fastapi import FastAPI
+    from pydantic import BaseModel
+
+    app = FastAPI()
+
+
+    class UserOut(BaseModel):
+        id: int
+        email: str
+        hashed_password: str
+
+
+    @app.get("/users/me", response_model=UserOut)
+    def read_me():
+        return UserOut(id=1, email="ada@example.com", hashed_password="...")
+    ```
+
+    Use instead:
+    ```python
+    from fastapi import FastAPI
+    from sqlmodel import Field, SQLModel
+
+    app = FastAPI()
+
+
+    class UserBase(SQLModel):
+        email: str
+
+
+    class User(UserBase, table=True):
+        id: int | None = Field(default=None, primary_key=True)
+        hashed_password: str
+
+
+    class UserPublic(UserBase):
+        id: int
+
+
+    class UserCreate(UserBase):
+        password: str
+
+
+    @app.get("/users/me", response_model=UserPublic)
+    def read_me():
+        return User(id=1, email="ada@example.com", hashed_password="...")
+    ```
+    SQLModel's "multiple models" pattern: secrets live in the table model (`User`) and the
+    request model (`UserCreate`), never in the public one (`UserPublic`). When a field must
+    stay on a shared model, exclude it (`Field(exclude=True)`) or type it `SecretStr`.
+
+    ## Options
+    `secret-field-names` replaces the secret terms; `allowed-secret-fields` lists exact field
+    names never reported (add `api_key` for the route that shows a new key once, say).
+
+    ## References
+    - [SQLModel: Multiple Models with FastAPI](https://sqlmodel.tiangolo.com/tutorial/fastapi/multiple-models/)
+    - [pydantic: Secret types](https://docs.pydantic.dev/latest/api/types/#pydantic.types.SecretStr)
+    - [OWASP API Security: Excessive Data Exposure](https://owasp.org/API-Security/editions/2023/en/0xa3-broken-object-property-level-authorization/)
+    """
+
+    code = "FPL304"
+    name = "secret-field-in-response-model"
+    message = (
+        "Response model {model} of {where} exposes secret {fields}; exclude it, type it "
+        "`SecretStr`, or drop it from the response model"
+    )
+    fix_title = "Drop the field from the response model, exclude it, or type it `SecretStr`"
+    added_in = "0.1.0"
+    Options = Options
+
+    def check(self, declared: Declared, ctx: ModuleContext) -> Iterator[Finding]:
+        if declared.opaque:  # `response_model_exclude=SOME_SET`: what is sent is unknown
+            return
+        for found in reached(ctx, declared):
+            if found.kind is None or found.kind == ORM:
+                continue
+            secrets = [
+                field.name
+                for field in fields(ctx.index, found.dotted)
+                if field.name in found.sent and self._secret(field, ctx)
+            ]
+            if secrets:
+                noun = "field" if len(secrets) == 1 else "fields"
+                listed = ", ".join(f"`{name}`" for name in secrets)
+                yield self.report(
+                    declared.node,
+                    ctx,
+                    model=describe(found),
+                    where=declared.where,
+                    fields=f"{noun} {listed}",
+                )
+
+    def _secret(self, field: Field, ctx: ModuleContext) -> bool:
+        options: Options = self.options
+        if field.name in options.allowed_secret_fields:
+            return False
+        if not is_secret_name(field.name, options.secret_field_names):
+            return False
+        texpr = field.type_expr or ""
+        return not (texpr.startswith("T:") and ctx.index.canonical(texpr[2:]) in SECRET_TYPES)
