@@ -10,6 +10,7 @@ module of the project, and into the fields of the models they reach.
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -86,7 +87,10 @@ def module_resolver(summary: ModuleSummary) -> Resolver:
     return resolve
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_type(source: str) -> ast.expr | None:
+    """The expression of an annotation's source text (the same few annotations recur in every
+    model a route reaches, so parses are shared; the trees are only read)."""
     try:
         return ast.parse(source.strip(), mode="eval").body
     except SyntaxError:
@@ -215,6 +219,17 @@ def _is_depends(resolve: Resolver, meta: ast.expr) -> bool:
 
 
 def type_alias(index: ProjectIndex, dotted: str) -> tuple[ast.expr, Resolver] | None:
+    """The value of a module-level type alias (`HeroList = list[Hero]`) and its module's
+    resolver, or None when `dotted` is not one."""
+    cache = index.analyses.setdefault("type_aliases", {})
+    assert isinstance(cache, dict)
+    if dotted not in cache:
+        cache[dotted] = _type_alias(index, dotted)
+    found: tuple[ast.expr, Resolver] | None = cache[dotted]
+    return found
+
+
+def _type_alias(index: ProjectIndex, dotted: str) -> tuple[ast.expr, Resolver] | None:
     definition = index.definition(dotted)
     if definition is None:
         return None
@@ -228,6 +243,15 @@ def type_alias(index: ProjectIndex, dotted: str) -> tuple[ast.expr, Resolver] | 
 def fields(index: ProjectIndex, dotted: str) -> list[Field]:
     """The annotated fields of a project class, inherited ones included; the nearest
     definition of a name wins, as in pydantic."""
+    cache = index.analyses.setdefault("fields", {})
+    assert isinstance(cache, dict)
+    found_fields: list[Field] | None = cache.get(dotted)
+    if found_fields is None:
+        found_fields = cache[dotted] = _fields(index, dotted)
+    return found_fields
+
+
+def _fields(index: ProjectIndex, dotted: str) -> list[Field]:
     seen: dict[str, Field] = {}
     for owner in (dotted, *index.class_ancestors(dotted)):
         found = index.class_(owner)

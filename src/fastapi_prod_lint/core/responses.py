@@ -90,6 +90,10 @@ class _Reach:
         self.found: list[Reached] = []
         self.visited: set[str] = set()
         self.aliases: set[str] = set()
+        # what a model named at the top without filters reaches: the same for every route
+        cache = index.analyses.setdefault("reached", {})
+        assert isinstance(cache, dict)
+        self.cache: dict[str, list[Reached]] = cache
 
     def type_(
         self,
@@ -145,6 +149,24 @@ class _Reach:
                 self.name(index.canonical(dotted), exclude, include, via, args)
 
     def name(
+        self,
+        dotted: str,
+        exclude: Filter | None,
+        include: Filter | None,
+        via: tuple[str, ...],
+        args: tuple[tuple[ast.expr, Resolver], ...],
+    ) -> None:
+        if exclude is None and include is None and not via and not args:
+            found = self.cache.get(dotted)
+            if found is None:
+                walk = _Reach(self.index)
+                walk.model(dotted, None, None, (), ())
+                found = self.cache[dotted] = walk.found
+            self.found.extend(found)
+            return
+        self.model(dotted, exclude, include, via, args)
+
+    def model(
         self,
         dotted: str,
         exclude: Filter | None,
@@ -372,6 +394,8 @@ class ResponseModelRule(Rule):
     def visit_FunctionDef(
         self, node: ast.FunctionDef | ast.AsyncFunctionDef, ctx: ModuleContext
     ) -> Iterator[Finding]:
+        if not node.decorator_list:  # most functions: not a route (`add_api_route`: visit_Expr)
+            return
         for declared in declared_responses(ctx, node):
             yield from self.check(declared, ctx)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,14 +32,19 @@ def words(name: str) -> list[str]:
     return [word.lower() for word in WORD.findall(name)]
 
 
+@functools.lru_cache(maxsize=16)
+def _term_words(terms: tuple[str, ...]) -> tuple[list[str], ...]:
+    return tuple(words(term) for term in terms)
+
+
+@functools.lru_cache(maxsize=8192)
 def is_secret_name(name: str, terms: tuple[str, ...]) -> bool:
     """The name's head noun is a secret term, only carrier words after it (`password_hash`);
     `password_changed_at`, `token_type` and `is_password_set` are about a secret, not one."""
     found = words(name)
     if not found or found[0] in FLAG_WORDS:
         return False
-    for term in terms:
-        wanted = words(term)
+    for wanted in _term_words(terms):
         size = len(wanted)
         for start in range(len(found) - size + 1):
             if found[start : start + size] == wanted and all(

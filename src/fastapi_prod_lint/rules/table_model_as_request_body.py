@@ -12,6 +12,7 @@ from fastapi_prod_lint.core.rule import Rule
 from fastapi_prod_lint.core.summary import DEPENDS_NAMES
 
 FILLED_FROM_REQUEST = ("route", "dependency")
+SCALARS = frozenset({"int", "str", "bool", "float", "bytes"})
 
 
 class TableModelAsRequestBody(Rule):
@@ -112,9 +113,16 @@ class TableModelAsRequestBody(Rule):
         if ctx.in_class_body():  # `self` of a class dependency's `__init__`
             pairs = pairs[1:]
         for arg, default in pairs:
-            if arg.annotation is None or self._is_dependency(default, ctx):
+            annotation = arg.annotation
+            if annotation is None or self._is_dependency(default, ctx):
                 continue
-            names = type_names(ctx.index, arg.annotation, ctx.qualified_name)
+            if (
+                isinstance(annotation, ast.Name)
+                and annotation.id in SCALARS
+                and annotation.id not in ctx.bindings
+            ):
+                continue  # `item_id: int`: the usual path or query parameter
+            names = type_names(ctx.index, annotation, ctx.qualified_name)
             if any(name.dependency for name in names):
                 continue
             table = next(
@@ -122,9 +130,7 @@ class TableModelAsRequestBody(Rule):
                 None,
             )
             if table is not None:
-                yield self.report(
-                    arg.annotation, ctx, model=short(table), param=arg.arg, where=where
-                )
+                yield self.report(annotation, ctx, model=short(table), param=arg.arg, where=where)
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
