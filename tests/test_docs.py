@@ -37,12 +37,24 @@ def section_markers(rule: type[Rule]) -> list[str]:
     return markers
 
 
+FILE_HEADER = re.compile(r"^# ([\w/]+\.py)$", flags=re.MULTILINE)
+
+
 def findings_for(code: str, source: str, tmp_path: Path) -> list[str]:
-    """The codes reported for `source` as app.py in a project that selects only `code`."""
-    compile(source, "app.py", "exec", flags=ast.PyCF_ONLY_AST)  # a block must at least parse
+    """The codes reported for `source` as app.py in a project that selects only `code`; a
+    block of several modules starts each with a `# app/models/hero.py` line."""
     tmp_path.mkdir(parents=True, exist_ok=True)
     (tmp_path / "pyproject.toml").write_text(f'[tool.fastapi-prod-lint]\nselect = ["{code}"]\n')
-    (tmp_path / "app.py").write_text(source)
+    parts = FILE_HEADER.split(source)
+    files = dict(zip(parts[1::2], parts[2::2], strict=True)) if len(parts) > 1 else {}
+    for name, text in (files or {"app.py": source}).items():
+        compile(text, name, "exec", flags=ast.PyCF_ONLY_AST)  # a block must at least parse
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        for parent in path.relative_to(tmp_path).parents:
+            if parent.name:
+                (tmp_path / parent / "__init__.py").touch()
     return [finding.code for finding in check_paths([str(tmp_path)], use_cache=False)]
 
 

@@ -31,6 +31,10 @@ def test_message_ids_are_pinned():
         "W8832": "orm-class-as-response-model",
         "W8833": "table-model-as-request-body",
         "W8834": "secret-field-in-response-model",
+        "W8851": "forward-ref-needs-model-rebuild",
+        "W8852": "model-rebuild-before-names-are-bound",
+        "W8853": "relationship-annotation-breaks-mapping",
+        "W8854": "import-cycle-between-model-modules",
     }
 
 

@@ -36,5 +36,5 @@ class ItemRead(BaseModel):
     base_price: float
 
 
-class ItemWithOwner(ItemRead):
+class ItemWithOwner(ItemRead):  # not fully defined at runtime
     owner: "UserPublic | None" = None

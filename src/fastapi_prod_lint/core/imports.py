@@ -149,6 +149,9 @@ def module_bindings(tree: ast.Module, module: str, is_package: bool) -> dict[str
                     # `try: import x / except ImportError: x = None` keeps meaning the import
                     if name not in bindings or bindings[name].kind != "import":
                         bindings[name] = Binding("assign", prefix + name, stmt.lineno)
+        elif isinstance(stmt, (ast.For, ast.AsyncFor)):  # `for model in (A, B):`
+            for name in assigned_names(stmt.target):
+                bindings.setdefault(name, Binding("assign", prefix + name, stmt.lineno))
     return bindings
 
 

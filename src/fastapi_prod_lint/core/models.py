@@ -32,6 +32,8 @@ PYDANTIC_BASES = SQLMODEL_BASES | {
     "pydantic.main.BaseModel",
     "pydantic.v1.BaseModel",
     "pydantic.v1.main.BaseModel",
+    "pydantic.RootModel",
+    "pydantic.root_model.RootModel",
 }
 DECLARATIVE_BASES = frozenset(
     f"sqlalchemy.orm.{module}{name}"

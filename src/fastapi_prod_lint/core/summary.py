@@ -9,6 +9,7 @@ from fastapi_prod_lint.core.imports import (
     BUILTIN_NAMES,
     Binding,
     LocalScope,
+    assigned_names,
     import_bindings,
     module_bindings,
     scan_scope,
@@ -34,10 +35,15 @@ REGISTRATION_METHODS = frozenset(
 )  # a dotted name whose head is a function-local variable: "~app.include_router"
 
 
+# calls inside functions whose arguments a summary keeps (the rest keep only the callee)
+KEEP_ARGUMENTS = REGISTRATION_METHODS | {"model_rebuild", "update_forward_refs"}
+
+
 class Arg(NamedTuple):
     """An argument as the index needs it: a string, a resolved name, a list or a call."""
 
-    kind: str  # "str" | "name" | "list" | "call" | "const" (True, False, None) | "other"
+    # "str" | "name" | "list" | "call" | "dict" (its keys) | "const" (True/False/None) | "other"
+    kind: str
     value: str = ""
     items: tuple[Arg, ...] = ()
 
@@ -79,6 +85,7 @@ class FunctionInfo(NamedTuple):
     returns: str | None = None  # type expression of what it returns or yields
     generator: bool = False  # its body runs when iterated, not when called
     async_wrapper: bool = False  # a decorator returning a nested `async def` that wraps its arg
+    local_names: tuple[str, ...] = ()  # names it binds, kept when it calls `model_rebuild()`
 
 
 class ClassInfo(NamedTuple):
@@ -92,6 +99,9 @@ class ClassInfo(NamedTuple):
     hidden: tuple[str, ...] = ()  # annotated names pydantic does not send (see `hidden_field`)
     assigned: tuple[str, ...] = ()  # names a plain `=` binds in the body (`__tablename__`)
     decorators: tuple[str, ...] = ()  # dotted names of its decorators
+    not_fields: tuple[
+        str, ...
+    ] = ()  # annotated names pydantic ignores: `_x`, ClassVar, Relationship
 
 
 class AliasInfo(NamedTuple):
@@ -131,6 +141,13 @@ class ModuleSummary:
         # module-level `X = list[Hero]`, `X: TypeAlias = ...`, `type X = ...`: source text of
         # the value, resolved in this module's bindings when a rule asks (core/models.py)
         self.type_aliases: dict[str, str] = {}
+        # forward references (core/forward_refs.py): the first line binding each module-level
+        # name at runtime (not only under TYPE_CHECKING), `mod.X = ...` into other modules,
+        # `for m in (A, B):` loops, and `from __future__ import annotations`
+        self.first_bound: dict[str, int] = {}
+        self.external_assigns: list[tuple[str, str]] = []  # (module dotted name, attribute)
+        self.loop_names: dict[str, tuple[str, ...]] = {}
+        self.future_annotations = False
 
 
 def dotted_parts(expr: ast.expr) -> list[str] | None:
@@ -193,6 +210,8 @@ class _Summarizer:
         if isinstance(expr, ast.Call):
             items = tuple(self.arg(a, scopes) for a in expr.args)
             return Arg("call", self.name(expr.func, scopes) or "", items)
+        if isinstance(expr, ast.Dict):  # its keys: `_types_namespace={"B": B}`
+            return Arg("dict", "", tuple(self.arg(k, scopes) for k in expr.keys if k is not None))
         name = self.name(expr, scopes)
         return Arg("name", name) if name else Arg("other")
 
@@ -210,7 +229,7 @@ class _Summarizer:
                 func = held[2:] if held and held.startswith("O:") else func
         if func is None:
             return None
-        if types is not None and func.rpartition(".")[2] not in REGISTRATION_METHODS:
+        if types is not None and func.rpartition(".")[2] not in KEEP_ARGUMENTS:
             # inside functions only registrations need their arguments: summaries stay small
             return CallSite(func, node.lineno, node.col_offset, receiver_type=receiver_type)
         return CallSite(
@@ -328,6 +347,11 @@ class _Summarizer:
             types.returns(node),
             generator,
             returns_async_wrapper(node),
+            (
+                tuple(sorted({*scope.names, *scope.imports}))
+                if any(site.method in ("model_rebuild", "update_forward_refs") for site in calls)
+                else ()
+            ),
         )
         return types
 
@@ -350,6 +374,7 @@ class _Summarizer:
         self_type = f"T:{self.summary.module}.{node.name}"
         resolve = self.resolver(())
         hidden: list[str] = []
+        not_fields: list[str] = []
         assigned: list[str] = []
         for stmt in node.body:
             if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
@@ -359,10 +384,19 @@ class _Summarizer:
                     attributes[stmt.target.id] = found
                 if hidden_field(stmt, resolve):
                     hidden.append(stmt.target.id)
+                    if not_a_field(stmt, resolve):
+                        not_fields.append(stmt.target.id)
             elif isinstance(stmt, ast.Assign):
                 assigned.extend(t.id for t in stmt.targets if isinstance(t, ast.Name))
             elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 methods.append(stmt.name)
+                if stmt.returns is not None and any(
+                    (self.name(d.func if isinstance(d, ast.Call) else d) or "").endswith(
+                        "computed_field"
+                    )
+                    for d in stmt.decorator_list
+                ):  # sent like a field, and pydantic resolves its return type like one
+                    fields.append((stmt.name, ast.unparse(stmt.returns)))
                 types = self.function(stmt, f"{node.name}.{stmt.name}", self_type)
                 if stmt.name == "__init__":
                     for name, texpr in _self_attributes(stmt, types):
@@ -384,11 +418,14 @@ class _Summarizer:
                 )
                 if name
             ),
+            tuple(not_fields),
         )
 
     def module_level(self, tree: ast.Module) -> None:
         summary = self.summary
         for stmt, type_checking in top_level_statements(tree.body):
+            if not type_checking:
+                self.runtime_bindings(stmt)
             if isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 for _, target in import_bindings(stmt, summary.module, summary.is_package):
                     summary.imports.append(ImportEdge(target, stmt.lineno, type_checking, False))
@@ -408,6 +445,34 @@ class _Summarizer:
             elif isinstance(stmt, TYPE_ALIAS_NODES):
                 statement: Any = stmt  # ast.TypeAlias (3.12+): `type X = ...`
                 summary.type_aliases[statement.name.id] = ast.unparse(statement.value)
+
+    def runtime_bindings(self, stmt: ast.stmt) -> None:
+        """What a module-level statement binds at runtime, for forward references."""
+        summary = self.summary
+        names: list[str] = []
+        if isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__":
+            summary.future_annotations |= any(a.name == "annotations" for a in stmt.names)
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            names = [
+                local for local, _ in import_bindings(stmt, summary.module, summary.is_package)
+            ]
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names = [stmt.name]
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for target in targets:
+                names.extend(assigned_names(target))
+                if isinstance(target, ast.Attribute) and stmt.value is not None:
+                    owner = self.name(target.value)  # `models.B = B`: binds B in models
+                    if owner is not None:
+                        summary.external_assigns.append((owner, target.attr))
+        elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+            names = list(assigned_names(stmt.target))
+            if isinstance(stmt.target, ast.Name) and isinstance(stmt.iter, (ast.Tuple, ast.List)):
+                found = [self.name(element) for element in stmt.iter.elts]
+                summary.loop_names[stmt.target.id] = tuple(name for name in found if name)
+        for name in names:
+            summary.first_bound.setdefault(name, stmt.lineno)
 
     def assignment(self, stmt: ast.Assign | ast.AnnAssign) -> None:
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
@@ -490,6 +555,19 @@ def hidden_field(stmt: ast.AnnAssign, name: NameResolver) -> bool:
         ):
             return True
     return False
+
+
+def not_a_field(stmt: ast.AnnAssign, name: NameResolver) -> bool:
+    """An annotated class attribute that is no pydantic field at all: private, a ClassVar, or
+    a SQLModel `Relationship()` (its annotation is SQLAlchemy's business)."""
+    assert isinstance(stmt.target, ast.Name)
+    if stmt.target.id.startswith("_"):
+        return True
+    annotation = stmt.annotation
+    if isinstance(annotation, ast.Subscript) and name(annotation.value) in CLASS_VAR_NAMES:
+        return True
+    value = stmt.value
+    return isinstance(value, ast.Call) and (name(value.func) or "").endswith("Relationship")
 
 
 def returns_async_wrapper(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:

@@ -5,7 +5,17 @@ from __future__ import annotations
 from fastapi_prod_lint.core.rule import Rule
 from fastapi_prod_lint.rules.blocking_call_in_async_route import BlockingCallInAsyncRoute
 from fastapi_prod_lint.rules.blocking_call_via_sync_helper import BlockingCallViaSyncHelper
+from fastapi_prod_lint.rules.forward_ref_needs_model_rebuild import ForwardRefNeedsModelRebuild
+from fastapi_prod_lint.rules.import_cycle_between_model_modules import (
+    ImportCycleBetweenModelModules,
+)
+from fastapi_prod_lint.rules.model_rebuild_before_names_are_bound import (
+    ModelRebuildBeforeNamesAreBound,
+)
 from fastapi_prod_lint.rules.orm_class_as_response_model import OrmClassAsResponseModel
+from fastapi_prod_lint.rules.relationship_annotation_breaks_mapping import (
+    RelationshipAnnotationBreaksMapping,
+)
 from fastapi_prod_lint.rules.secret_field_in_response_model import SecretFieldInResponseModel
 from fastapi_prod_lint.rules.table_model_as_request_body import TableModelAsRequestBody
 from fastapi_prod_lint.rules.table_model_as_response_model import TableModelAsResponseModel
@@ -17,6 +27,10 @@ ALL_RULES: tuple[type[Rule], ...] = (
     OrmClassAsResponseModel,
     TableModelAsRequestBody,
     SecretFieldInResponseModel,
+    ForwardRefNeedsModelRebuild,
+    ModelRebuildBeforeNamesAreBound,
+    RelationshipAnnotationBreaksMapping,
+    ImportCycleBetweenModelModules,
 )
 
 RULES_BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in ALL_RULES}

@@ -1,0 +1,403 @@
+"""Forward references of pydantic models: which names a model needs, which of them its module
+never binds at runtime, and which `model_rebuild()` calls supply them (FPL501, FPL502).
+
+Pydantic resolves a model's annotations against its module's globals at class creation, again on
+first use, and at `model_rebuild()` (the module's globals plus the caller's namespace). A name
+bound anywhere at module level at runtime is therefore found by first use; one bound only under
+`TYPE_CHECKING`, or nowhere, is not, unless a rebuild that runs supplies it.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, NamedTuple
+
+from fastapi_prod_lint.core.imports import BUILTIN_NAMES
+from fastapi_prod_lint.core.models import (
+    MODEL,
+    TABLE,
+    model_kind,
+    module_resolver,
+    parse_type,
+)
+from fastapi_prod_lint.core.summary import CallSite, ModuleSummary
+
+if TYPE_CHECKING:
+    from fastapi_prod_lint.core.project import ProjectIndex
+
+REBUILD_METHODS = frozenset({"model_rebuild", "update_forward_refs"})
+RUNS_EARLY = frozenset({"startup", "lifespan"})
+
+
+class Rebuild(NamedTuple):
+    """A `model_rebuild()` of a model: where it runs and what it can see besides the model's
+    module: at module level the calling module's names bound above it; in a function only
+    the function's own names; `_types_namespace` keys either way."""
+
+    module: ModuleSummary  # the calling module
+    line: int  # the call's line at module level; 0 inside a function that runs
+    supplied: frozenset[str]  # `_types_namespace` keys, or the function's local names
+    sees_caller: bool  # a module-level `model_rebuild()` sees the calling module's globals
+
+
+class Need(NamedTuple):
+    name: str
+    module: ModuleSummary  # where the annotation is written: the name is looked up there
+    owner: str  # the model that declares the field
+    also: ModuleSummary | None = None  # an inheriting model's module, looked up as well
+
+
+def annotation_names(source: str, everything: bool) -> set[str]:
+    """The names an annotation makes pydantic look up: those in its string parts, or all of
+    them under `from __future__ import annotations`; `Literal[...]` holds values, not names."""
+    expr = parse_type(source)
+    found: set[str] = set()
+    if expr is None:
+        return found
+    stack: list[tuple[ast.expr, bool]] = [(expr, everything)]
+    while stack:
+        node, counts = stack.pop()
+        if isinstance(node, ast.Constant):
+            if isinstance(node.value, str) and (inner := parse_type(node.value)) is not None:
+                stack.append((inner, True))
+        elif isinstance(node, ast.Name):
+            if counts:
+                found.add(node.id)
+        elif isinstance(node, ast.Attribute):
+            stack.append((node.value, counts))
+        elif isinstance(node, ast.Subscript):
+            stack.append((node.value, counts))
+            head = node.value
+            literal = isinstance(head, (ast.Name, ast.Attribute)) and (
+                (head.id if isinstance(head, ast.Name) else head.attr) == "Literal"
+            )
+            if not literal:
+                stack.append((node.slice, counts))
+        else:
+            stack.extend((child, counts) for child in ast.iter_child_nodes(node))  # type: ignore[misc]
+    return found
+
+
+class ForwardRefs:
+    """Per project index: the names each model needs and misses, and the rebuilds."""
+
+    def __init__(self, index: ProjectIndex) -> None:
+        self.index = index
+        self._final: dict[str, list[Need]] = {}
+        self._rebuilds: dict[str, list[Rebuild]] | None = None
+        self._external: set[tuple[str, str]] | None = None
+        self._imported: set[str] | None = None
+        self._called: set[str] | None = None
+
+    # -- what a model needs --------------------------------------------------------------
+    def needs(self, dotted: str) -> list[Need]:
+        """Every name the fields of a model make pydantic look up, inherited ones included
+        (pydantic looks those up in the subclass's module too)."""
+        found: list[Need] = []
+        index = self.index
+        own = index.class_(dotted)
+        for owner in (dotted, *index.class_ancestors(dotted)):
+            located = index.class_(owner)
+            if located is None:
+                continue
+            summary, info = located
+            also = own[0] if own is not None and owner != dotted else None
+            for name, source in info.fields:
+                if name in info.not_fields:
+                    continue
+                for needed in sorted(annotation_names(source, summary.future_annotations)):
+                    found.append(Need(needed, summary, owner, also))
+        return found
+
+    def bound(self, summary: ModuleSummary, name: str) -> bool:
+        """The module binds `name` at runtime (anywhere at module level, or from outside)."""
+        if name in summary.first_bound or name in BUILTIN_NAMES:
+            return True
+        return (summary.module, name) in self.external
+
+    def missing(self, dotted: str) -> list[Need]:
+        """The names a model needs that no module it is looked up in binds at runtime; an
+        inherited field is fine when its model was rebuilt before this one was created."""
+        found = []
+        for need in self.needs(dotted):
+            if self.bound(need.module, need.name):
+                continue
+            if need.also is not None and self.bound(need.also, need.name):
+                continue
+            if need.owner != dotted and self.rebuilt_before(need.owner, dotted):
+                continue
+            found.append(need)
+        return found
+
+    def rebuilt_before(self, parent: str, child: str) -> bool:
+        """A rebuild that makes `parent` whole runs before `child` is created."""
+        if self.final_missing(parent):
+            return False
+        child_class = self.index.class_(child)
+        if child_class is None:
+            return False
+        child_module = child_class[0].module
+        for rebuild in self.rebuilds(parent):
+            if rebuild.line == 0:  # in a function: runs after the modules are imported
+                continue
+            if rebuild.module.module == child_module:
+                if rebuild.line < child_class[1].line:
+                    return True
+            elif child_module not in self.imported_before(rebuild.module, rebuild.line):
+                return True  # the child's module is imported after the rebuild ran
+        return False
+
+    def imported_before(self, summary: ModuleSummary, line: int) -> set[str]:
+        """The project modules a module has imported (directly or not) above `line`."""
+        index = self.index
+        stack = []
+        for edge in summary.imports:
+            if edge.line < line and not edge.type_checking and not edge.in_function:
+                located = index.module_of(edge.target)
+                if located is not None:
+                    stack.append(located[0].module)
+        seen: set[str] = set()
+        while stack:
+            name = stack.pop()
+            if name not in seen:
+                seen.add(name)
+                stack.extend(index.import_graph.get(name, ()))
+        return seen
+
+    # -- rebuilds ------------------------------------------------------------------------
+    @property
+    def external(self) -> set[tuple[str, str]]:
+        """`(module, name)` bound from another module: `models.B = B`."""
+        if self._external is None:
+            self._scan()
+        assert self._external is not None
+        return self._external
+
+    def rebuilds(self, dotted: str) -> list[Rebuild]:
+        if self._rebuilds is None:
+            self._scan()
+        assert self._rebuilds is not None
+        return self._rebuilds.get(dotted, [])
+
+    def _scan(self) -> None:
+        index = self.index
+        self._external = set()
+        self._rebuilds = {}
+        for summary in index.modules.values():
+            for owner, name in summary.external_assigns:
+                self._external.add((index.canonical(owner), name))
+            for site in summary.calls:
+                if site.method in REBUILD_METHODS:
+                    supplied = namespace_keys(site)
+                    raises = site.kwarg("raise_errors")
+                    if raises is not None and raises.value == "False":
+                        continue  # it may leave the model as it was
+                    sees = site.method == "model_rebuild"  # update_forward_refs() does not
+                    for model in self.receivers(summary, site.receiver):
+                        if self.executes(summary, model):
+                            rebuild = Rebuild(summary, site.line, frozenset(supplied), sees)
+                            self._rebuilds.setdefault(model, []).append(rebuild)
+            for info in summary.functions.values():
+                if not self.runs(f"{summary.module}.{info.name}"):
+                    continue
+                for site in info.calls:
+                    if site.method in REBUILD_METHODS and not site.func.startswith("~"):
+                        model = index.canonical(site.receiver)
+                        local = frozenset(info.local_names) | namespace_keys(site)
+                        rebuild = Rebuild(summary, 0, local, False)
+                        self._rebuilds.setdefault(model, []).append(rebuild)
+
+    def runs(self, function: str) -> bool:
+        """A function runs before the app serves: called at module level, or a startup or
+        lifespan handler."""
+        if self._called is None:
+            index = self.index
+            self._called = {
+                index.canonical(site.func)
+                for summary in index.modules.values()
+                for site in summary.calls
+            }
+        roles = self.index.fastapi.roles_of(function)
+        return function in self._called or any(role.kind in RUNS_EARLY for role in roles)
+
+    def executes(self, summary: ModuleSummary, model: str) -> bool:
+        """A module's top level runs when the app runs: the model's own module or a package
+        above it, a module some project module imports at runtime, or the app's module."""
+        name = summary.module
+        if model.startswith(f"{name}.") or not name:
+            return True
+        if self._imported is None:
+            self._imported = {
+                target for targets in self.index.import_graph.values() for target in targets
+            }
+            self._imported |= {
+                router.name.rpartition(".")[0]
+                for router in self.index.fastapi.routers.values()
+                if router.is_app
+            }
+        return name in self._imported
+
+    def receivers(self, summary: ModuleSummary, receiver: str) -> list[str]:
+        """The models a rebuild call is made on: `A.model_rebuild()`, or each model of a
+        module-level loop `for m in (A, B): m.model_rebuild()`."""
+        head = receiver.removeprefix(f"{summary.module}.")
+        if head in summary.loop_names:
+            return [self.index.canonical(name) for name in summary.loop_names[head]]
+        return [self.index.canonical(receiver)]
+
+    def available(self, need: Need, rebuild: Rebuild) -> bool:
+        """A rebuild finds the name: supplied, or bound in the calling module by then."""
+        if need.name in rebuild.supplied:
+            return True
+        if not rebuild.sees_caller:
+            return False
+        first = rebuild.module.first_bound.get(need.name)
+        if first is not None and first < rebuild.line:
+            return True
+        return (rebuild.module.module, need.name) in self.external
+
+    # -- verdicts ------------------------------------------------------------------------
+    def final_missing(self, dotted: str) -> list[Need]:
+        """What a model still misses once every rebuild of it that works has run: its own
+        missing names and those of the models it uses (a rebuild of the outer model that
+        finds the inner model's names makes both work)."""
+        if dotted in self._final:
+            return self._final[dotted]
+        self._final[dotted] = []  # a model that uses itself is fine by itself
+        wanted = self.missing(dotted)
+        for used in self.uses(dotted):
+            wanted += self.final_missing(used)
+        if wanted and any(
+            all(self.available(need, rebuild) for need in wanted)
+            for rebuild in self.rebuilds(dotted)
+        ):
+            wanted = []
+        self._final[dotted] = wanted
+        return wanted
+
+    def unresolved(self, dotted: str) -> list[Need]:
+        """The model's own missing names, when it stays not fully defined."""
+        final = self.final_missing(dotted)
+        return [
+            need for need in final if need.owner in (dotted, *self.index.class_ancestors(dotted))
+        ]
+
+    def broken_through(self, dotted: str) -> tuple[str, ...] | None:
+        """Why a model is not fully defined at runtime: () for names of its own (see
+        `unresolved`), (`Inner`,) for a model it uses that is not; None when it is fine."""
+        if not self.final_missing(dotted):
+            return None
+        if self.unresolved(dotted):
+            return ()
+        for used in self.uses(dotted):
+            if self.final_missing(used):
+                return (used,)
+        return ()
+
+    def uses(self, dotted: str) -> list[str]:
+        """The project models named in the fields of a model (inherited ones included)."""
+        index = self.index
+        found: list[str] = []
+        for owner in (dotted, *index.class_ancestors(dotted)):
+            located = index.class_(owner)
+            if located is None:
+                continue
+            summary, info = located  # (base models count through `needs`, not here)
+            resolve = module_resolver(summary)
+            for name, source in info.fields:
+                if name in info.not_fields:
+                    continue
+                for needed in annotation_names(source, True):
+                    target = resolve(ast.Name(needed))
+                    if target and is_model(index, index.canonical(target)):
+                        found.append(index.canonical(target))
+        return [name for name in dict.fromkeys(found) if name != dotted]
+
+
+def namespace_keys(site: CallSite) -> frozenset[str]:
+    """The names `model_rebuild(_types_namespace={"B": B})` passes in."""
+    namespace = site.kwarg("_types_namespace")
+    if namespace is None or namespace.kind != "dict":
+        return frozenset()
+    return frozenset(item.value for item in namespace.items if item.kind == "str")
+
+
+def is_model(index: ProjectIndex, dotted: str) -> bool:
+    return index.class_(dotted) is not None and model_kind(index, dotted) in (MODEL, TABLE)
+
+
+def forward_refs(index: ProjectIndex) -> ForwardRefs:
+    found = index.analyses.get("forward_refs")
+    if not isinstance(found, ForwardRefs):
+        found = index.analyses["forward_refs"] = ForwardRefs(index)
+    return found
+
+
+class ImportFailure(NamedTuple):
+    module: str  # where the failing `from x import Y` is
+    line: int
+    name: str  # Y
+    cycle: tuple[str, ...]  # x ... module x: the modules being imported when it fails
+
+
+def import_failures(index: ProjectIndex) -> dict[tuple[str, int], ImportFailure]:
+    """Run the project's module-level imports in order, the way Python does when the app
+    starts (its app modules first, then every module): a `from x import Y` that runs while
+    `x` is partly executed and has not bound `Y` yet fails (a circular import)."""
+    found = index.analyses.get("import_failures")
+    if isinstance(found, dict):
+        return found
+    failures: dict[tuple[str, int], ImportFailure] = {}
+    state: dict[str, int] = {}  # module -> line it is paused at (0: done)
+    stack: list[str] = []
+    cycles: set[frozenset[str]] = set()
+
+    def run(name: str) -> bool:
+        if name in state:
+            return True
+        parent = name.rpartition(".")[0]
+        if parent and parent in index.modules and not run(parent):
+            return False
+        if name in state:  # the package imported it
+            return True
+        summary = index.modules[name]
+        state[name] = 1
+        stack.append(name)
+        try:
+            edges = sorted(
+                (e for e in summary.imports if not e.type_checking and not e.in_function),
+                key=lambda edge: edge.line,
+            )
+            for edge in edges:
+                state[name] = edge.line
+                located = index.module_of(edge.target)
+                if located is None or located[0].module == name:
+                    continue
+                target, rest = located
+                if not run(target.module):
+                    del state[name]  # as Python drops a module whose import failed
+                    return False
+                paused = state.get(target.module, 0)
+                if rest and paused and f"{target.module}.{rest[0]}" not in index.modules:
+                    first = target.first_bound.get(rest[0])
+                    if first is None or first >= paused:  # its own line is still running
+                        cycle = (*stack[stack.index(target.module) :], target.module)
+                        if frozenset(cycle) not in cycles:  # once a cycle: the first way
+                            cycles.add(frozenset(cycle))  # it fails is the one a user sees
+                            failure = ImportFailure(name, edge.line, rest[0], cycle)
+                            failures[(name, edge.line)] = failure
+                        del state[name]
+                        return False
+            state[name] = 0
+            return True
+        finally:
+            stack.pop()
+
+    apps = sorted(
+        router.name.rpartition(".")[0] for router in index.fastapi.routers.values() if router.is_app
+    )
+    for name in [*apps, *sorted(index.modules)]:
+        if name in index.modules:
+            run(name)
+    index.analyses["import_failures"] = failures
+    return failures

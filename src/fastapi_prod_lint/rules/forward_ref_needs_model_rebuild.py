@@ -1,0 +1,110 @@
+"""FPL501 forward-ref-needs-model-rebuild."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from fastapi_prod_lint.core.context import ModuleContext
+from fastapi_prod_lint.core.finding import Finding
+from fastapi_prod_lint.core.forward_refs import forward_refs, is_model
+from fastapi_prod_lint.core.models import short
+from fastapi_prod_lint.core.rule import Rule
+
+
+class ForwardRefNeedsModelRebuild(Rule):
+    """FPL501: Checks for pydantic models that stay "not fully defined" at runtime.
+
+    ## What it does
+    Reports a pydantic model (`BaseModel`, `RootModel`, `SQLModel` and their subclasses, across
+    modules) whose field annotations name something its module never binds at runtime: a name
+    imported only under `if TYPE_CHECKING:` and used in a string annotation (or under
+    `from __future__ import annotations`), or a name bound nowhere, when no `model_rebuild()`
+    that runs supplies it. A model whose fields or bases use such a model is reported too.
+    A name bound anywhere at module level (an import at the bottom of the module, a class defined
+    later, `models.B = B` from another module) is fine: pydantic looks again on first use.
+    Method signatures and `Literal["..."]` strings are not looked up, so they do not count.
+
+    ## Why is this bad?
+    The class is created without complaint, FastAPI registers the routes that use it, and then
+    the first request fails with "`Hero` is not fully defined; you should define `Team`, then
+    call `Hero.model_rebuild()`": a 500 for that route, and `/docs` breaks for the whole app.
+    It is the usual outcome of breaking an import cycle between model modules with
+    `TYPE_CHECKING`.
+
+    ## Example
+    ```python
+    from typing import TYPE_CHECKING
+
+    from pydantic import BaseModel
+
+    if TYPE_CHECKING:
+        from app.teams import Team
+
+
+    class Hero(BaseModel):
+        name: str
+        team: "Team | None" = None
+    ```
+
+    Use instead:
+    ```python
+    from typing import TYPE_CHECKING
+
+    from pydantic import BaseModel
+
+    if TYPE_CHECKING:
+        from app.teams import Team
+
+
+    class Hero(BaseModel):
+        name: str
+        team: "Team | None" = None
+
+
+    from app.teams import Team  # noqa: E402  (bound at runtime: found on first use)
+    ```
+    Or keep the `TYPE_CHECKING` import and rebuild where both modules are imported, once:
+    `Hero.model_rebuild()` in the package `__init__.py` after `from app.teams import Team`.
+
+    ## References
+    - [pydantic: Rebuilding model schema](https://docs.pydantic.dev/latest/concepts/models/#rebuilding-model-schema)
+    - [pydantic: Forward annotations](https://docs.pydantic.dev/latest/concepts/forward_annotations/)
+    """
+
+    code = "FPL501"
+    name = "forward-ref-needs-model-rebuild"
+    message = "Model `{model}` is not fully defined at runtime: {why}; {fix}"
+    fix_title = "Import the name at runtime, or call `model_rebuild()` where it is imported"
+    added_in = "0.1.0"
+
+    def visit_ClassDef(self, node: ast.ClassDef, ctx: ModuleContext) -> Iterator[Finding]:
+        if len(ctx.scopes) != 1:  # module-level classes only
+            return
+        dotted = f"{ctx.module}.{node.name}" if ctx.module else node.name
+        index = ctx.index
+        if not is_model(index, dotted):
+            return
+        refs = forward_refs(index)
+        through = refs.broken_through(dotted)
+        if through is None:
+            return
+        if through:
+            inner = short(through[0])
+            why = f"it uses `{inner}`, which is not"
+            fix = f"fix `{inner}` first"
+        else:
+            missing = refs.unresolved(dotted)
+            parts = []
+            for need in dict.fromkeys(missing):
+                if need.name in need.module.bindings:
+                    parts.append(f"`{need.name}` is bound only under `TYPE_CHECKING`")
+                else:
+                    parts.append(f"`{need.name}` is not bound in `{need.module.module}`")
+            why = ", ".join(dict.fromkeys(parts))
+            names = ", ".join(dict.fromkeys(f"`{need.name}`" for need in missing))
+            fix = (
+                f"call `{node.name}.model_rebuild()` where {names} is imported "
+                "(the package `__init__.py`, say)"
+            )
+        yield self.report(node, ctx, model=node.name, why=why, fix=fix)
