@@ -476,6 +476,8 @@ def judge(
 @pytest.mark.parametrize("forward_ref_case", CASES, ids=[case.id for case in CASES])
 def test_rules_and_runtime_agree(forward_ref_case: FixtureCase, tmp_path: Path) -> None:
     case = forward_ref_case  # not `case`: conftest parametrises that name with every fixture
+    if case.is_project and not (case.source / "app" / "__init__.py").is_file():
+        pytest.fail(f"{case.id} is a project without a package `app/` (`app/__init__.py`)")
     project = case.materialise(tmp_path / case.project_name)
     problems = compare(case, project, tmp_path)
     if problems:

@@ -10,6 +10,7 @@ bound anywhere at module level at runtime is therefore found by first use; one b
 from __future__ import annotations
 
 import ast
+import functools
 from typing import TYPE_CHECKING, NamedTuple
 
 from fastapi_prod_lint.core.imports import BUILTIN_NAMES
@@ -47,13 +48,14 @@ class Need(NamedTuple):
     also: ModuleSummary | None = None  # an inheriting model's module, looked up as well
 
 
-def annotation_names(source: str, everything: bool) -> set[str]:
+@functools.lru_cache(maxsize=8192)
+def annotation_names(source: str, everything: bool) -> frozenset[str]:
     """The names an annotation makes pydantic look up: those in its string parts, or all of
     them under `from __future__ import annotations`; `Literal[...]` holds values, not names."""
     expr = parse_type(source)
     found: set[str] = set()
     if expr is None:
-        return found
+        return frozenset()
     stack: list[tuple[ast.expr, bool]] = [(expr, everything)]
     while stack:
         node, counts = stack.pop()
@@ -75,7 +77,7 @@ def annotation_names(source: str, everything: bool) -> set[str]:
                 stack.append((node.slice, counts))
         else:
             stack.extend((child, counts) for child in ast.iter_child_nodes(node))  # type: ignore[misc]
-    return found
+    return frozenset(found)
 
 
 class ForwardRefs:
@@ -88,6 +90,8 @@ class ForwardRefs:
         self._external: set[tuple[str, str]] | None = None
         self._imported: set[str] | None = None
         self._called: set[str] | None = None
+        self._models: dict[tuple[str, str], str | None] = {}
+        self._by_name: dict[str, list[str]] | None = None
 
     # -- what a model needs --------------------------------------------------------------
     def needs(self, dotted: str) -> list[Need]:
@@ -105,6 +109,8 @@ class ForwardRefs:
             for name, source in info.fields:
                 if name in info.not_fields:
                     continue
+                if not summary.future_annotations and "'" not in source and '"' not in source:
+                    continue  # no string part: evaluated at class creation, nothing deferred
                 for needed in sorted(annotation_names(source, summary.future_annotations)):
                     found.append(Need(needed, summary, owner, also))
         return found
@@ -113,6 +119,10 @@ class ForwardRefs:
         """The module binds `name` at runtime (anywhere at module level, or from outside)."""
         if name in summary.first_bound or name in BUILTIN_NAMES:
             return True
+        for source in summary.star_imports:  # `from app.tags import *`
+            star = self.index.modules.get(source)
+            if star is not None and not name.startswith("_") and name in star.first_bound:
+                return True
         return (summary.module, name) in self.external
 
     def missing(self, dotted: str) -> list[Need]:
@@ -187,6 +197,11 @@ class ForwardRefs:
             for owner, name in summary.external_assigns:
                 self._external.add((index.canonical(owner), name))
             for site in summary.calls:
+                if self.dataclass_rebuilt(site) is not None:
+                    model = self.dataclass_rebuilt(site)
+                    assert model is not None
+                    rebuild = Rebuild(summary, site.line, namespace_keys(site), True)
+                    self._rebuilds.setdefault(model, []).append(rebuild)
                 if site.method in REBUILD_METHODS:
                     supplied = namespace_keys(site)
                     raises = site.kwarg("raise_errors")
@@ -201,11 +216,24 @@ class ForwardRefs:
                 if not self.runs(f"{summary.module}.{info.name}"):
                     continue
                 for site in info.calls:
+                    dataclass = self.dataclass_rebuilt(site)
+                    if dataclass is not None:
+                        local = frozenset(info.local_names) | namespace_keys(site)
+                        self._rebuilds.setdefault(dataclass, []).append(
+                            Rebuild(summary, 0, local, False)
+                        )
                     if site.method in REBUILD_METHODS and not site.func.startswith("~"):
                         model = index.canonical(site.receiver)
                         local = frozenset(info.local_names) | namespace_keys(site)
                         rebuild = Rebuild(summary, 0, local, False)
                         self._rebuilds.setdefault(model, []).append(rebuild)
+
+    def dataclass_rebuilt(self, site: CallSite) -> str | None:
+        """The pydantic dataclass `rebuild_dataclass(X)` rebuilds."""
+        if self.index.canonical(site.func) != "pydantic.dataclasses.rebuild_dataclass":
+            return None
+        first = site.args[0] if site.args else None
+        return self.index.canonical(first.value) if first and first.kind == "name" else None
 
     def runs(self, function: str) -> bool:
         """A function runs before the app serves: called at module level, or a startup or
@@ -226,16 +254,7 @@ class ForwardRefs:
         name = summary.module
         if model.startswith(f"{name}.") or not name:
             return True
-        if self._imported is None:
-            self._imported = {
-                target for targets in self.index.import_graph.values() for target in targets
-            }
-            self._imported |= {
-                router.name.rpartition(".")[0]
-                for router in self.index.fastapi.routers.values()
-                if router.is_app
-            }
-        return name in self._imported
+        return name in self.imported()
 
     def receivers(self, summary: ModuleSummary, receiver: str) -> list[str]:
         """The models a rebuild call is made on: `A.model_rebuild()`, or each model of a
@@ -303,15 +322,49 @@ class ForwardRefs:
             if located is None:
                 continue
             summary, info = located  # (base models count through `needs`, not here)
-            resolve = module_resolver(summary)
             for name, source in info.fields:
                 if name in info.not_fields:
                     continue
                 for needed in annotation_names(source, True):
-                    target = resolve(ast.Name(needed))
-                    if target and is_model(index, index.canonical(target)):
-                        found.append(index.canonical(target))
+                    model = self.model_named(summary, needed)
+                    if model is not None:
+                        found.append(model)
         return [name for name in dict.fromkeys(found) if name != dotted]
+
+    def model_named(self, summary: ModuleSummary, name: str) -> str | None:
+        """The project model a module-level name of a module denotes, if any."""
+        if name in BUILTIN_NAMES or name not in summary.bindings:
+            return None
+        key = (summary.module, name)
+        if key not in self._models:
+            target = module_resolver(summary)(ast.Name(name))
+            target = self.index.canonical(target) if target else None
+            self._models[key] = target if target and is_model(self.index, target) else None
+        return self._models[key]
+
+    def modules_defining(self, name: str) -> list[str]:
+        """The project modules that define a model class called `name` (SQLAlchemy finds a
+        relationship's target by class name)."""
+        if self._by_name is None:
+            self._by_name = {}
+            for module, summary in self.index.modules.items():
+                for class_name in summary.classes:
+                    self._by_name.setdefault(class_name, []).append(module)
+        index = self.index
+        return [m for m in self._by_name.get(name, []) if is_model(index, f"{m}.{name}")]
+
+    def imported(self) -> set[str]:
+        """The project modules some project module imports at runtime, or that create an app."""
+        if self._imported is None:
+            self._imported = {
+                target for targets in self.index.import_graph.values() for target in targets
+            }
+            self._imported |= {
+                router.name.rpartition(".")[0]
+                for router in self.index.fastapi.routers.values()
+                if router.is_app
+            }
+        return self._imported
 
 
 def namespace_keys(site: CallSite) -> frozenset[str]:
@@ -338,6 +391,43 @@ class ImportFailure(NamedTuple):
     line: int
     name: str  # Y
     cycle: tuple[str, ...]  # x ... module x: the modules being imported when it fails
+
+
+def in_import_cycle(index: ProjectIndex, module: str) -> bool:
+    """Some runtime import chain from `module` leads back to it (only the modules it reaches
+    are looked into: an editor's one-file check stays cheap)."""
+    cache = index.analyses.setdefault("in_import_cycle", {})
+    assert isinstance(cache, dict)
+    if module not in cache:
+        cache[module] = module in _reached_by_imports(index, module)
+    found: bool = cache[module]
+    return found
+
+
+def _reached_by_imports(index: ProjectIndex, module: str) -> set[str]:
+    seen: set[str] = set()
+    stack = [module]
+    while stack:
+        current = stack.pop()
+        summary = index.modules.get(current)
+        if summary is None:
+            continue
+        for edge in summary.imports:
+            if edge.type_checking or edge.in_function:
+                continue
+            located = index.module_of(edge.target)
+            if located is None:
+                continue
+            targets = [located[0].module]
+            parent = located[0].module.rpartition(".")[0]
+            while parent:  # importing a.b.c runs a/__init__.py and a/b/__init__.py first
+                targets.append(parent)
+                parent = parent.rpartition(".")[0]
+            for target in targets:
+                if target not in seen and target in index.modules:
+                    seen.add(target)
+                    stack.append(target)
+    return seen
 
 
 def import_failures(index: ProjectIndex) -> dict[tuple[str, int], ImportFailure]:

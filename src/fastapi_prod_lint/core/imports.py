@@ -96,10 +96,23 @@ def is_type_checking_test(test: ast.expr) -> bool:
     return isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
 
 
+def is_main_guard(test: ast.expr) -> bool:
+    """`if __name__ == "__main__":`: its body does not run when the module is imported."""
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.comparators) == 1
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )
+
+
 def top_level_statements(body: list[ast.stmt]) -> Iterator[tuple[ast.stmt, bool]]:
     """Statements that run at module level, descending into if/try/with blocks.
 
-    Yields (statement, only_under_type_checking).
+    Yields (statement, guarded): guarded statements do not run when the module is imported
+    (`if TYPE_CHECKING:` and `if __name__ == "__main__":` blocks).
     """
     stack: list[tuple[ast.stmt, bool]] = [(stmt, False) for stmt in reversed(body)]
     while stack:
@@ -107,7 +120,7 @@ def top_level_statements(body: list[ast.stmt]) -> Iterator[tuple[ast.stmt, bool]
         yield stmt, type_checking
         children: list[tuple[list[ast.stmt], bool]] = []
         if isinstance(stmt, ast.If):
-            guarded = type_checking or is_type_checking_test(stmt.test)
+            guarded = type_checking or is_type_checking_test(stmt.test) or is_main_guard(stmt.test)
             children = [(stmt.body, guarded), (stmt.orelse, type_checking)]
         elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
             try_stmt: ast.Try = stmt  # type: ignore[assignment]

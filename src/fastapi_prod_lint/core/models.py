@@ -51,6 +51,7 @@ ORM_CLASS_NAMES = frozenset({"__tablename__", "__table__"})
 ORM_DECORATORS = frozenset({"mapped", "as_declarative", "mapped_as_dataclass"})
 RESPONSE_MODULES = ("fastapi.responses.", "starlette.responses.")
 RESPONSE_CLASSES = frozenset({"fastapi.Response", "fastapi.responses.Response"})
+PYDANTIC_DATACLASS = frozenset({"pydantic.dataclasses.dataclass"})
 LITERAL_NAMES = frozenset({"typing.Literal", "typing_extensions.Literal"})
 
 Resolver = Callable[[ast.expr], "str | None"]
@@ -118,6 +119,8 @@ def _model_kind(index: ProjectIndex, dotted: str) -> str | None:
     own = index.class_(dotted)
     if own is None:
         return None
+    if any(index.canonical(d) in PYDANTIC_DATACLASS for d in own[1].decorators):
+        return MODEL
     lineage = [dotted, *index.class_ancestors(dotted)]
     if SQLMODEL_BASES.intersection(lineage):
         for name in lineage:

@@ -12,6 +12,7 @@ from fastapi_prod_lint.core.imports import (
     assigned_names,
     import_bindings,
     module_bindings,
+    resolve_relative,
     scan_scope,
     top_level_statements,
 )
@@ -36,7 +37,11 @@ REGISTRATION_METHODS = frozenset(
 
 
 # calls inside functions whose arguments a summary keeps (the rest keep only the callee)
-KEEP_ARGUMENTS = REGISTRATION_METHODS | {"model_rebuild", "update_forward_refs"}
+KEEP_ARGUMENTS = REGISTRATION_METHODS | {
+    "model_rebuild",
+    "update_forward_refs",
+    "rebuild_dataclass",
+}
 
 
 class Arg(NamedTuple):
@@ -148,6 +153,7 @@ class ModuleSummary:
         self.external_assigns: list[tuple[str, str]] = []  # (module dotted name, attribute)
         self.loop_names: dict[str, tuple[str, ...]] = {}
         self.future_annotations = False
+        self.star_imports: list[str] = []  # `from x import *`: x binds names here too
 
 
 def dotted_parts(expr: ast.expr) -> list[str] | None:
@@ -441,7 +447,8 @@ class _Summarizer:
             elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
                 self.assignment(stmt)
             elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
-                self.module_call(stmt.value)
+                if not type_checking:  # (or under `if __name__ == "__main__":`)
+                    self.module_call(stmt.value)
             elif isinstance(stmt, TYPE_ALIAS_NODES):
                 statement: Any = stmt  # ast.TypeAlias (3.12+): `type X = ...`
                 summary.type_aliases[statement.name.id] = ast.unparse(statement.value)
@@ -456,6 +463,10 @@ class _Summarizer:
             names = [
                 local for local, _ in import_bindings(stmt, summary.module, summary.is_package)
             ]
+            if isinstance(stmt, ast.ImportFrom) and any(a.name == "*" for a in stmt.names):
+                level, source = stmt.level, stmt.module
+                star = resolve_relative(summary.module, summary.is_package, level, source)
+                summary.star_imports.append(star)
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             names = [stmt.name]
         elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from fastapi_prod_lint.core.context import ModuleContext
 from fastapi_prod_lint.core.finding import Finding
 from fastapi_prod_lint.core.forward_refs import forward_refs, is_model
-from fastapi_prod_lint.core.models import short
+from fastapi_prod_lint.core.models import PYDANTIC_DATACLASS, short
 from fastapi_prod_lint.core.rule import Rule
 
 
@@ -103,8 +103,12 @@ class ForwardRefNeedsModelRebuild(Rule):
                     parts.append(f"`{need.name}` is not bound in `{need.module.module}`")
             why = ", ".join(dict.fromkeys(parts))
             names = ", ".join(dict.fromkeys(f"`{need.name}`" for need in missing))
-            fix = (
-                f"call `{node.name}.model_rebuild()` where {names} is imported "
-                "(the package `__init__.py`, say)"
+            located = index.class_(dotted)
+            dataclass = located is not None and any(
+                index.canonical(d) in PYDANTIC_DATACLASS for d in located[1].decorators
             )
+            rebuild = (
+                f"rebuild_dataclass({node.name})" if dataclass else f"{node.name}.model_rebuild()"
+            )
+            fix = f"call `{rebuild}` where {names} is imported (the package `__init__.py`, say)"
         yield self.report(node, ctx, model=node.name, why=why, fix=fix)

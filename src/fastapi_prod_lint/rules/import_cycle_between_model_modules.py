@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from fastapi_prod_lint.core.context import ModuleContext
 from fastapi_prod_lint.core.finding import Finding
-from fastapi_prod_lint.core.forward_refs import import_failures, is_model
+from fastapi_prod_lint.core.forward_refs import import_failures, in_import_cycle, is_model
 from fastapi_prod_lint.core.rule import Rule
 
 
@@ -99,7 +99,7 @@ class ImportCycleBetweenModelModules(Rule):
     added_in = "0.1.0"
 
     def visit_ImportFrom(self, node: ast.ImportFrom, ctx: ModuleContext) -> Iterator[Finding]:
-        if len(ctx.scopes) != 1:
+        if len(ctx.scopes) != 1 or not in_import_cycle(ctx.index, ctx.module):
             return
         failure = import_failures(ctx.index).get((ctx.module, node.lineno))
         if failure is None:

@@ -100,6 +100,10 @@ class ModelRebuildBeforeNamesAreBound(Rule):
                     if isinstance(k, ast.Constant) and isinstance(k.value, str)
                 }
         function = ctx.enclosing_function()
+        if function is None and not any(
+            site.line == node.lineno and site.col == node.col_offset for site in summary.calls
+        ):
+            return  # not run on import: under `if __name__ == "__main__":`, say
         if function is None:
             sees_caller = func.attr == "model_rebuild"  # update_forward_refs() sees no caller
             rebuild = Rebuild(summary, node.lineno, frozenset(supplied), sees_caller)

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 from fastapi_prod_lint.core.context import ModuleContext
 from fastapi_prod_lint.core.finding import Finding
-from fastapi_prod_lint.core.forward_refs import annotation_names, is_model
+from fastapi_prod_lint.core.forward_refs import annotation_names, forward_refs
+from fastapi_prod_lint.core.imports import BUILTIN_NAMES
 from fastapi_prod_lint.core.models import TABLE, model_kind, parse_type
 from fastapi_prod_lint.core.rule import Rule
 
@@ -132,18 +133,17 @@ class RelationshipAnnotationBreaksMapping(Rule):
         """The module of the relationship's target class when no project module imports it
         at runtime (it is imported only under `TYPE_CHECKING`, say)."""
         index = ctx.index
-        names = annotation_names(ast.unparse(annotation), True)
-        imported = {target for targets in index.import_graph.values() for target in targets}
-        for name in names:
-            candidates = [
-                module
-                for module, summary in index.modules.items()
-                if name in summary.classes and is_model(index, f"{module}.{name}")
-            ]
+        refs = forward_refs(index)
+        for name in annotation_names(ast.unparse(annotation), True):
+            if name in BUILTIN_NAMES or (
+                name in ctx.bindings and ctx.bindings[name].kind != "import"
+            ):
+                continue  # a builtin, or defined in this module
+            candidates = refs.modules_defining(name)
             if (
                 candidates
                 and ctx.module not in candidates
-                and not any(module in imported for module in candidates)
+                and not any(module in refs.imported() for module in candidates)
             ):
                 return candidates[0]
         return None
