@@ -372,9 +372,19 @@ class _Summarizer:
             stack.extend(arg.items)
 
     def class_(self, node: ast.ClassDef) -> None:
-        bases = tuple(name for name in (self.name(b) for b in node.bases) if name)
-        keywords = tuple((k.arg, self.arg(k.value, ())) for k in node.keywords if k.arg)
         fields = []
+        names = []
+        for base in node.bases:
+            if isinstance(base, ast.Subscript):  # `RootModel[list["Tag"]]`, `Generic[T]`
+                name = self.name(base.value)
+                if name in ROOT_MODELS:  # its `root` field has the type argument's type
+                    fields.append(("root", ast.unparse(base.slice)))
+            else:
+                name = self.name(base)
+            if name:
+                names.append(name)
+        bases = tuple(names)
+        keywords = tuple((k.arg, self.arg(k.value, ())) for k in node.keywords if k.arg)
         methods = []
         attributes: dict[str, str] = {}
         self_type = f"T:{self.summary.module}.{node.name}"
@@ -533,6 +543,7 @@ TYPE_ALIAS_NODES: tuple[type[ast.stmt], ...] = tuple(
 )
 # module-level values that may be a type alias: `Hero2 = Hero`, `Heroes = list[Hero]`, `A | B`
 TYPE_EXPRESSION_NODES = (ast.Name, ast.Attribute, ast.Subscript, ast.BinOp)
+ROOT_MODELS = frozenset({"pydantic.RootModel", "pydantic.root_model.RootModel"})
 CLASS_VAR_NAMES = frozenset({"typing.ClassVar", "typing_extensions.ClassVar"})
 
 
