@@ -197,36 +197,47 @@ class ForwardRefs:
             for owner, name in summary.external_assigns:
                 self._external.add((index.canonical(owner), name))
             for site in summary.calls:
-                if self.dataclass_rebuilt(site) is not None:
-                    model = self.dataclass_rebuilt(site)
-                    assert model is not None
-                    rebuild = Rebuild(summary, site.line, namespace_keys(site), True)
-                    self._rebuilds.setdefault(model, []).append(rebuild)
-                if site.method in REBUILD_METHODS:
-                    supplied = namespace_keys(site)
-                    raises = site.kwarg("raise_errors")
-                    if raises is not None and raises.value == "False":
-                        continue  # it may leave the model as it was
-                    sees = site.method == "model_rebuild"  # update_forward_refs() does not
-                    for model in self.receivers(summary, site.receiver):
-                        if self.executes(summary, model):
-                            rebuild = Rebuild(summary, site.line, frozenset(supplied), sees)
-                            self._rebuilds.setdefault(model, []).append(rebuild)
+                rebuild = self.rebuild_at(summary, site, None)
+                if rebuild is None:
+                    continue
+                for model in self.rebuilt_models(summary, site):
+                    if self.executes(summary, model):
+                        self._rebuilds.setdefault(model, []).append(rebuild)
             for info in summary.functions.values():
                 if not self.runs(f"{summary.module}.{info.name}"):
                     continue
                 for site in info.calls:
-                    dataclass = self.dataclass_rebuilt(site)
-                    if dataclass is not None:
-                        local = frozenset(info.local_names) | namespace_keys(site)
-                        self._rebuilds.setdefault(dataclass, []).append(
-                            Rebuild(summary, 0, local, False)
-                        )
-                    if site.method in REBUILD_METHODS and not site.func.startswith("~"):
-                        model = index.canonical(site.receiver)
-                        local = frozenset(info.local_names) | namespace_keys(site)
-                        rebuild = Rebuild(summary, 0, local, False)
+                    rebuild = self.rebuild_at(summary, site, frozenset(info.local_names))
+                    if rebuild is None:
+                        continue
+                    for model in self.rebuilt_models(summary, site):
                         self._rebuilds.setdefault(model, []).append(rebuild)
+
+    def rebuild_at(
+        self, summary: ModuleSummary, site: CallSite, local_names: frozenset[str] | None
+    ) -> Rebuild | None:
+        """What a `model_rebuild()`, `update_forward_refs()` or `rebuild_dataclass()` call sees:
+        at module level (`local_names` None) the calling module's names above it (but for
+        `update_forward_refs()`), in a function only the function's own names; always the
+        `_types_namespace` keys. None for another call, or one with `raise_errors=False`."""
+        if site.method not in REBUILD_METHODS and self.dataclass_rebuilt(site) is None:
+            return None
+        raises = site.kwarg("raise_errors")
+        if raises is not None and raises.value == "False":
+            return None  # it may leave the model as it was
+        supplied = namespace_keys(site)
+        if local_names is not None:
+            return Rebuild(summary, 0, supplied | local_names, False)
+        return Rebuild(summary, site.line, supplied, site.method != "update_forward_refs")
+
+    def rebuilt_models(self, summary: ModuleSummary, site: CallSite) -> list[str]:
+        """The models a rebuild call is made on (see `rebuild_at`)."""
+        dataclass = self.dataclass_rebuilt(site)
+        if dataclass is not None:
+            return [dataclass]
+        if site.func.startswith("~"):  # a method of a function-local object
+            return []
+        return self.receivers(summary, site.receiver)
 
     def dataclass_rebuilt(self, site: CallSite) -> str | None:
         """The pydantic dataclass `rebuild_dataclass(X)` rebuilds."""

@@ -556,17 +556,16 @@ def _is_type_alias_annotation(annotation: ast.expr) -> bool:
 def hidden_field(stmt: ast.AnnAssign, name: NameResolver) -> bool:
     """An annotated class attribute that pydantic does not send: private (`_x`), a `ClassVar`,
     a SQLModel `Relationship()`, or `Field(exclude=True)` (also as `Annotated` metadata)."""
-    assert isinstance(stmt.target, ast.Name)
-    if stmt.target.id.startswith("_"):
+    if _private_or_class_var(stmt, name):
         return True
     annotation = stmt.annotation
     calls = [stmt.value] if isinstance(stmt.value, ast.Call) else []
-    if isinstance(annotation, ast.Subscript):
-        base = name(annotation.value)
-        if base in CLASS_VAR_NAMES:
-            return True
-        if base in ANNOTATED_NAMES and isinstance(annotation.slice, ast.Tuple):
-            calls += [e for e in annotation.slice.elts[1:] if isinstance(e, ast.Call)]
+    if (
+        isinstance(annotation, ast.Subscript)
+        and name(annotation.value) in ANNOTATED_NAMES
+        and isinstance(annotation.slice, ast.Tuple)
+    ):
+        calls += [e for e in annotation.slice.elts[1:] if isinstance(e, ast.Call)]
     for call in calls:
         callee = (name(call.func) or "").rpartition(".")[2]
         if callee in ("Relationship", "PrivateAttr"):
@@ -582,14 +581,18 @@ def hidden_field(stmt: ast.AnnAssign, name: NameResolver) -> bool:
 def not_a_field(stmt: ast.AnnAssign, name: NameResolver) -> bool:
     """An annotated class attribute that is no pydantic field at all: private, a ClassVar, or
     a SQLModel `Relationship()` (its annotation is SQLAlchemy's business)."""
-    assert isinstance(stmt.target, ast.Name)
-    if stmt.target.id.startswith("_"):
-        return True
-    annotation = stmt.annotation
-    if isinstance(annotation, ast.Subscript) and name(annotation.value) in CLASS_VAR_NAMES:
+    if _private_or_class_var(stmt, name):
         return True
     value = stmt.value
     return isinstance(value, ast.Call) and (name(value.func) or "").endswith("Relationship")
+
+
+def _private_or_class_var(stmt: ast.AnnAssign, name: NameResolver) -> bool:
+    assert isinstance(stmt.target, ast.Name)
+    annotation = stmt.annotation
+    return stmt.target.id.startswith("_") or (
+        isinstance(annotation, ast.Subscript) and name(annotation.value) in CLASS_VAR_NAMES
+    )
 
 
 def returns_async_wrapper(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:

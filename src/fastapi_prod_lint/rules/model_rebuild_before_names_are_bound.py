@@ -14,9 +14,10 @@ from fastapi_prod_lint.core.forward_refs import (
     Rebuild,
     forward_refs,
 )
-from fastapi_prod_lint.core.imports import BUILTIN_NAMES, local_scope
+from fastapi_prod_lint.core.imports import BUILTIN_NAMES
 from fastapi_prod_lint.core.models import short
 from fastapi_prod_lint.core.rule import Rule
+from fastapi_prod_lint.core.summary import CallSite
 
 
 class ModelRebuildBeforeNamesAreBound(Rule):
@@ -80,41 +81,27 @@ class ModelRebuildBeforeNamesAreBound(Rule):
         func = node.func
         if not (isinstance(func, ast.Attribute) and func.attr in REBUILD_METHODS):
             return
-        if any(
-            k.arg == "raise_errors" and isinstance(k.value, ast.Constant) and not k.value.value
-            for k in node.keywords
-        ):
-            return
         entry = ctx.index.modules.entries.get(ctx.module)
-        receiver = ctx.qualified_name(func.value)
-        if entry is None or receiver is None:
+        if entry is None:
             return
         summary = entry.summary
         refs = forward_refs(ctx.index)
-        supplied: set[str] = set()
-        for keyword in node.keywords:
-            if keyword.arg == "_types_namespace" and isinstance(keyword.value, ast.Dict):
-                supplied |= {
-                    k.value
-                    for k in keyword.value.keys
-                    if isinstance(k, ast.Constant) and isinstance(k.value, str)
-                }
-        function = ctx.enclosing_function()
-        if function is None and not any(
-            site.line == node.lineno and site.col == node.col_offset for site in summary.calls
-        ):
-            return  # not run on import: under `if __name__ == "__main__":`, say
-        if function is None:
-            sees_caller = func.attr == "model_rebuild"  # update_forward_refs() sees no caller
-            rebuild = Rebuild(summary, node.lineno, frozenset(supplied), sees_caller)
-        else:  # in a function: it sees the function's own names, and only when it runs
-            qualname = ctx.function_qualname()
-            if qualname is None or not refs.runs(qualname):
+        # the summary's record of this call: its arguments, and the names the rebuild sees
+        calls: tuple[CallSite, ...] | list[CallSite] = summary.calls
+        local_names = None
+        qualname = ctx.function_qualname()
+        if qualname is not None:  # in a function: only when it runs, seeing its own names
+            info = summary.functions.get(qualname.removeprefix(f"{ctx.module}."))
+            if info is None or not refs.runs(qualname):
                 return
-            local = local_scope(function, ctx.module, ctx.is_package)
-            supplied |= {*local.names, *local.imports}
-            rebuild = Rebuild(summary, 0, frozenset(supplied), False)
-        for model in refs.receivers(summary, receiver):
+            calls, local_names = info.calls, frozenset(info.local_names)
+        site = next((s for s in calls if s.line == node.lineno and s.col == node.col_offset), None)
+        if site is None:
+            return  # not run on import: under `if __name__ == "__main__":`, say
+        rebuild = refs.rebuild_at(summary, site, local_names)
+        if rebuild is None:
+            return
+        for model in refs.rebuilt_models(summary, site):
             unbound = [need for need in refs.needs(model) if not self._found(need, rebuild, refs)]
             if unbound:
                 names = list(dict.fromkeys(f"`{need.name}`" for need in unbound))
