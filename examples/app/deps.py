@@ -22,7 +22,7 @@ def make_token(user_id: int) -> str:
 
 
 def get_current_user(token: Annotated[str, Depends(oauth2_scheme)], session: SessionDep) -> User:
-    global current_user
+    global current_user  # global auth state
     user_id, _, signature = token.partition(".")
     expected = hmac.new(SECRET_KEY, user_id.encode(), hashlib.sha256).hexdigest()
     user = None

@@ -46,25 +46,17 @@ class BlockingAnalysis:
         blocker = self._catalogue(dotted, blocking_function(dotted))
         if blocker is not None:
             return Callee(blocker)
-        index = self.index
-        found = index.function(dotted)
-        if found is not None:
-            return Callee(function=f"{found[0].module}.{found[1].name}")
-        if index.class_(dotted) is not None:
-            return self.method(dotted, "__init__")
-        owner, _, name = dotted.rpartition(".")
-        held = index.resolve_type(f"O:{owner}") if owner else None
-        return self.method(held, name) if held else Callee()
+        target = self.index.call_target(dotted)
+        if isinstance(target, tuple):
+            return self.method(*target)
+        return Callee(function=target)
 
     def method(self, class_name: str, name: str) -> Callee:
         """A call of method `name` on an instance of `class_name`."""
         blocker = self._catalogue(f"{class_name}.{name}", blocking_method(class_name, name))
         if blocker is not None:
             return Callee(blocker)
-        found = self.index.method(class_name, name)
-        if found is not None:
-            return Callee(function=f"{found[0].module}.{found[1].name}")
-        return Callee()
+        return Callee(function=self.index.method_key(class_name, name))
 
     def site(self, site: CallSite) -> Callee:
         """A call recorded in a module summary."""

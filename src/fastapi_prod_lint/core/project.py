@@ -14,7 +14,13 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from fastapi_prod_lint.core.summary import ClassInfo, FunctionInfo, ModuleSummary, summarize
+from fastapi_prod_lint.core.summary import (
+    CallSite,
+    ClassInfo,
+    FunctionInfo,
+    ModuleSummary,
+    summarize,
+)
 
 if TYPE_CHECKING:
     from fastapi_prod_lint.core.semantics import FastAPIFacts
@@ -432,6 +438,34 @@ class ProjectIndex:
                 return self.resolve_type(method[1].returns)
             return returned_class(f"{held}.{name}")
         return returned_class(dotted)
+
+    def call_target(self, dotted: str) -> str | tuple[str, str] | None:
+        """What calling the canonical dotted name `dotted` runs, when the project knows: a
+        project function's key (`app.auth.login`), or (class, method) for a class (its
+        `__init__`) and for a method of a module-level instance (`client.get` ->
+        (`httpx.Client`, `get`)); the class may be a library's."""
+        found = self.function(dotted)
+        if found is not None:
+            return f"{found[0].module}.{found[1].name}"
+        if self.class_(dotted) is not None:
+            return dotted, "__init__"
+        owner, _, name = dotted.rpartition(".")
+        held = self.resolve_type(f"O:{owner}") if owner else None
+        return (held, name) if held else None
+
+    def site_target(self, site: CallSite) -> str | tuple[str, str] | None:
+        """`call_target` of a call recorded in a summary (a typed receiver's method too)."""
+        if site.receiver_type:
+            held = self.resolve_type(site.receiver_type)
+            return (held, site.func) if held else None
+        if site.func.startswith("~"):
+            return None
+        return self.call_target(self.canonical(site.func))
+
+    def method_key(self, class_name: str, name: str) -> str | None:
+        """The key of a project class's method (through its project bases)."""
+        found = self.method(class_name, name)
+        return None if found is None else f"{found[0].module}.{found[1].name}"
 
     def method(self, class_name: str, name: str) -> tuple[ModuleSummary, FunctionInfo] | None:
         """A project class's method, looked up through its project base classes."""

@@ -45,6 +45,11 @@ class FastAPIFacts:
             self.roles[dotted] = [Role(*role) for role in raw]
         return self.roles.get(dotted, [])
 
+    def functions(self) -> Iterator[tuple[str, list[Role]]]:
+        """Every function FastAPI uses, with its roles."""
+        for dotted in [*self._raw_roles, *self.roles]:
+            yield dotted, self.roles_of(dotted)
+
     def to_builtins(self) -> tuple[object, ...]:
         """Plain tuples, lists and dicts (for `marshal`, the cheapest cache format to read)."""
         return (
@@ -162,6 +167,9 @@ def _registration_call(
         event = _string(site.args[0])
         for handler in _names(site.args[1]):
             facts.add(index.canonical(handler), Role(event, f"{event} handler"))
+    elif method == "add_middleware" and site.args:  # a pure ASGI middleware class
+        for middleware in _names(site.args[0]):
+            facts.add(f"{index.canonical(middleware)}.__call__", Role("middleware", "middleware"))
     elif method == "add_exception_handler" and len(site.args) >= 2:
         for handler in _names(site.args[1]):
             facts.add(index.canonical(handler), Role("exception_handler", "exception handler"))

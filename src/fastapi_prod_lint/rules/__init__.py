@@ -6,6 +6,7 @@ from fastapi_prod_lint.core.rule import Rule
 from fastapi_prod_lint.rules.blocking_call_in_async_route import BlockingCallInAsyncRoute
 from fastapi_prod_lint.rules.blocking_call_via_sync_helper import BlockingCallViaSyncHelper
 from fastapi_prod_lint.rules.forward_ref_needs_model_rebuild import ForwardRefNeedsModelRebuild
+from fastapi_prod_lint.rules.global_statement_in_request_path import GlobalStatementInRequestPath
 from fastapi_prod_lint.rules.import_cycle_between_model_modules import (
     ImportCycleBetweenModelModules,
 )
@@ -13,12 +14,17 @@ from fastapi_prod_lint.rules.model_rebuild_before_names_are_bound import (
     ModelRebuildBeforeNamesAreBound,
 )
 from fastapi_prod_lint.rules.orm_class_as_response_model import OrmClassAsResponseModel
+from fastapi_prod_lint.rules.per_request_state_in_module_object import (
+    PerRequestStateInModuleObject,
+)
+from fastapi_prod_lint.rules.per_request_state_on_app_or_class import PerRequestStateOnAppOrClass
 from fastapi_prod_lint.rules.relationship_annotation_breaks_mapping import (
     RelationshipAnnotationBreaksMapping,
 )
 from fastapi_prod_lint.rules.secret_field_in_response_model import SecretFieldInResponseModel
 from fastapi_prod_lint.rules.table_model_as_request_body import TableModelAsRequestBody
 from fastapi_prod_lint.rules.table_model_as_response_model import TableModelAsResponseModel
+from fastapi_prod_lint.rules.thread_local_in_async_app import ThreadLocalInAsyncApp
 
 ALL_RULES: tuple[type[Rule], ...] = (
     BlockingCallInAsyncRoute,
@@ -27,6 +33,10 @@ ALL_RULES: tuple[type[Rule], ...] = (
     OrmClassAsResponseModel,
     TableModelAsRequestBody,
     SecretFieldInResponseModel,
+    GlobalStatementInRequestPath,
+    PerRequestStateInModuleObject,
+    ThreadLocalInAsyncApp,
+    PerRequestStateOnAppOrClass,
     ForwardRefNeedsModelRebuild,
     ModelRebuildBeforeNamesAreBound,
     RelationshipAnnotationBreaksMapping,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from fastapi_prod_lint.core.context import ModuleContext
 from fastapi_prod_lint.core.finding import Finding
 from fastapi_prod_lint.core.models import ORM, Field, fields
+from fastapi_prod_lint.core.naming import names_term, words
 from fastapi_prod_lint.core.responses import Declared, ResponseModelRule, describe, reached
 
 SECRET_TYPES = frozenset(
@@ -24,34 +23,13 @@ CARRIER_WORDS = frozenset(
 )
 # a first word that makes the name a flag about the secret: `is_password_set`, `has_token`
 FLAG_WORDS = frozenset({"is", "has", "have", "needs", "requires", "should", "can", "uses"})
-WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 
-def words(name: str) -> list[str]:
-    """`hashedPassword` and `hashed_password` -> ["hashed", "password"]."""
-    return [word.lower() for word in WORD.findall(name)]
-
-
-@functools.lru_cache(maxsize=16)
-def _term_words(terms: tuple[str, ...]) -> tuple[list[str], ...]:
-    return tuple(words(term) for term in terms)
-
-
-@functools.lru_cache(maxsize=8192)
 def is_secret_name(name: str, terms: tuple[str, ...]) -> bool:
     """The name's head noun is a secret term, only carrier words after it (`password_hash`);
     `password_changed_at`, `token_type` and `is_password_set` are about a secret, not one."""
     found = words(name)
-    if not found or found[0] in FLAG_WORDS:
-        return False
-    for wanted in _term_words(terms):
-        size = len(wanted)
-        for start in range(len(found) - size + 1):
-            if found[start : start + size] == wanted and all(
-                word in CARRIER_WORDS for word in found[start + size :]
-            ):
-                return True
-    return False
+    return bool(found) and found[0] not in FLAG_WORDS and names_term(name, terms, CARRIER_WORDS)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,295 @@
+"""Writes into shared objects, as FPL401, FPL402 and FPL404 read them: what a statement or call
+writes, the name chain it writes through, whether what it stores is data of the request, and
+the writes that are not per-request state (made under a lock)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, NamedTuple
+
+from fastapi_prod_lint.core.imports import FUNCTION_NODES, walk_own_scope
+from fastapi_prod_lint.core.naming import names_term, words
+
+if TYPE_CHECKING:
+    from fastapi_prod_lint.core.context import FunctionNode, ModuleContext
+
+MUTATING_METHODS = frozenset({"update", "append", "extend", "insert", "setdefault", "__setitem__"})
+KEYED_METHODS = frozenset({"setdefault", "__setitem__"})
+ATTRIBUTE_WRITERS = frozenset({"builtins.setattr", "builtins.delattr"})
+LOCK_WORDS = ("lock", "mutex", "semaphore")
+LOCK_CLASSES = frozenset(
+    f"{module}.{name}"
+    for module in ("threading", "asyncio", "anyio", "multiprocessing")
+    for name in ("Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition")
+)
+RECEIVER_NAMES = frozenset({"self", "cls", "mcs"})
+# words that may follow an identity word in a name that still holds the identity: `user_id`,
+# `auth_header`, `tenant_ctx` (but `user_agent`, `token_count`, `role_cache` are other things)
+IDENTITY_TRAILING = frozenset(
+    {"id", "ids", "name", "email", "info", "data", "obj", "object", "context", "ctx"}
+    | {"header", "headers", "value", "claims", "payload", "details", "state", "model"}
+    | {"record", "var", "str", "string", "raw", "hash", "dict"}
+)
+
+
+def identity_name(name: str, terms: tuple[str, ...]) -> bool:
+    """The name's head noun is a word of the identity vocabulary (`current_user`,
+    `tenant_id`, `Authorization`): see `names_term`."""
+    return names_term(name, terms, IDENTITY_TRAILING)
+
+
+WriteNode = ast.Assign | ast.AugAssign | ast.AnnAssign | ast.Delete | ast.Call
+
+
+class Write(NamedTuple):
+    """One object written: `client.headers["Authorization"] = v` writes into `client.headers`
+    (`obj`) the constant key `Authorization`."""
+
+    node: ast.AST  # where a finding goes: the assignment target, or the call
+    obj: ast.expr  # the object written into
+    attr: str | None  # the attribute set on `obj` (`obj.attr = v`, `setattr(obj, "attr", v)`)
+    keys: tuple[str, ...]  # constant item keys and keyword names written (`update(user=u)`)
+    keyed: bool  # an item written under a key that is not a constant: a keyed store
+    values: tuple[ast.expr, ...] = ()  # what is stored
+
+
+def writes(node: WriteNode, ctx: ModuleContext) -> Iterator[Write]:
+    """The attribute and item writes of an assignment, a `del`, or a mutating call."""
+    if isinstance(node, ast.Call):
+        yield from _call_writes(node, ctx)
+        return
+    if isinstance(node, (ast.Assign, ast.Delete)):
+        targets = node.targets
+    elif isinstance(node, ast.AnnAssign) and node.value is None:
+        return  # `x.y: int` alone writes nothing
+    else:
+        targets = [node.target]
+    values = () if isinstance(node, ast.Delete) or node.value is None else (node.value,)
+    for target in targets:
+        for write in _target_writes(target):
+            yield write._replace(values=values)
+
+
+def _target_writes(target: ast.expr) -> Iterator[Write]:
+    if isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _target_writes(element)
+    elif isinstance(target, ast.Starred):
+        yield from _target_writes(target.value)
+    elif isinstance(target, ast.Attribute):
+        yield Write(target, target.value, target.attr, (), False)
+    elif isinstance(target, ast.Subscript):
+        key = target.slice
+        if isinstance(key, ast.Constant):
+            keys = (key.value,) if isinstance(key.value, str) else ()
+            yield Write(target, target.value, None, keys, False)
+        else:
+            yield Write(target, target.value, None, (), True)
+
+
+def _call_writes(node: ast.Call, ctx: ModuleContext) -> Iterator[Write]:
+    func = node.func
+    if isinstance(func, ast.Attribute) and func.attr in MUTATING_METHODS:
+        keys: list[str] = [k.arg for k in node.keywords if k.arg]
+        keyed = False
+        candidates: list[ast.expr] = []
+        if func.attr == "update" and node.args and isinstance(node.args[0], ast.Dict):
+            candidates = [k for k in node.args[0].keys if k is not None]
+        elif func.attr in KEYED_METHODS and node.args:
+            candidates = [node.args[0]]
+        for key in candidates:
+            if isinstance(key, ast.Constant):
+                keys.extend([key.value] if isinstance(key.value, str) else [])
+            else:
+                keyed = True
+        values = (*node.args, *(k.value for k in node.keywords))
+        yield Write(node, func.value, None, tuple(keys), keyed, values)
+    elif len(node.args) >= 2 and ctx.qualified_name(func) in ATTRIBUTE_WRITERS:
+        name = node.args[1]
+        attr = (
+            name.value if isinstance(name, ast.Constant) and isinstance(name.value, str) else None
+        )
+        yield Write(node, node.args[0], attr, (), False, tuple(node.args[2:]))
+
+
+class Chain(NamedTuple):
+    """`ctx.auth["user"].id` -> head `ctx`, names [auth, user, id]."""
+
+    head: ast.Name | None  # None when the chain starts at a call or anything else
+    names: tuple[str, ...]
+    keyed: bool
+
+
+def chain(expr: ast.expr) -> Chain:
+    names: list[str] = []
+    keyed = False
+    while True:
+        if isinstance(expr, ast.Attribute):
+            names.append(expr.attr)
+            expr = expr.value
+        elif isinstance(expr, ast.Subscript):
+            key = expr.slice
+            if not isinstance(key, ast.Constant):
+                keyed = True
+            elif isinstance(key.value, str):
+                names.append(key.value)
+            expr = expr.value
+        else:
+            break
+    head = expr if isinstance(expr, ast.Name) else None
+    return Chain(head, tuple(reversed(names)), keyed)
+
+
+def names_written(write: Write, found: Chain) -> list[str]:
+    """Every name the vocabulary is matched against: the head, the chain, the written name."""
+    head = [found.head.id] if found.head is not None else []
+    attr = [write.attr] if write.attr else []
+    return [*head, *found.names, *attr, *write.keys]
+
+
+# -- writes that are not per-request state ----------------------------------------------------
+def under_lock(node: ast.AST, ctx: ModuleContext) -> bool:
+    """The node sits in the body of a `with lock:` / `async with lock:` of its function."""
+    function = ctx.enclosing_function()
+    if function is None:
+        return False
+    key = ("locked", id(function))
+    locked = ctx.memo.get(key)
+    if not isinstance(locked, set):
+        locked = ctx.memo[key] = _locked_nodes(function, ctx)
+    return id(node) in locked
+
+
+def _locked_nodes(function: FunctionNode, ctx: ModuleContext) -> set[int]:
+    found: set[int] = set()
+    for node in ast.walk(function):
+        if isinstance(node, (ast.With, ast.AsyncWith)) and any(
+            _is_lock(item.context_expr, ctx) for item in node.items
+        ):
+            found.update(id(inner) for stmt in node.body for inner in ast.walk(stmt))
+    return found
+
+
+def _is_lock(expr: ast.expr, ctx: ModuleContext) -> bool:
+    if isinstance(expr, ast.Call):  # `with lock_for(user):`, `async with limiter.acquire():`
+        expr = expr.func
+    last = expr.attr if isinstance(expr, ast.Attribute) else getattr(expr, "id", "")
+    lock_word = any(word in LOCK_WORDS for word in words(last))
+    return lock_word or ctx.type_of(expr) in LOCK_CLASSES
+
+
+def request_data(ctx: ModuleContext) -> frozenset[str]:
+    """The names that hold data of the request being served, in the function the walk is in:
+    its parameters and those of the functions it is nested in (not `self`/`cls`), and every
+    local assigned from an expression that uses one, transitively. What a request writes
+    into shared state leaks only when it is such data (a user, a token, a tenant); a counter,
+    a timestamp or a singleton made on first use (`if _client is None: _client = Client()`)
+    is the same for every request."""
+    scopes = [s.node for s in ctx.scopes if isinstance(s.node, FUNCTION_NODES)]
+    if not scopes:
+        return frozenset()
+    function = scopes[-1]
+    key = ("request_data", id(function))
+    found = ctx.memo.get(key)
+    if isinstance(found, frozenset):
+        return found
+    tainted = {
+        a.arg
+        for node in scopes
+        for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)
+        if a.arg not in RECEIVER_NAMES
+    }
+    tainted.update(a.arg for node in scopes for a in (node.args.vararg, node.args.kwarg) if a)
+    body: list[ast.AST] = (
+        [function.body] if isinstance(function, ast.Lambda) else list(function.body)
+    )
+    flows: list[tuple[set[str], ast.AST]] = []
+    for node in walk_own_scope(body):
+        for target, value in bindings(node):
+            names = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+            if names:
+                flows.append((names, value))
+    changed = True
+    while changed:
+        changed = False
+        for names, value in flows:
+            if not names <= tainted and uses(value, tainted):
+                tainted |= names
+                changed = True
+    result = ctx.memo[key] = frozenset(tainted)
+    return result
+
+
+def bindings(node: ast.AST) -> Iterator[tuple[ast.AST, ast.AST]]:
+    """(target, value) of what a statement or expression binds."""
+    if isinstance(node, ast.Assign):
+        for target in node.targets:
+            yield target, node.value
+    elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
+        if node.value is not None:
+            yield node.target, node.value
+    elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+        yield node.target, node.iter
+    elif isinstance(node, (ast.With, ast.AsyncWith)):
+        for item in node.items:
+            if item.optional_vars is not None:
+                yield item.optional_vars, item.context_expr
+
+
+def uses(expr: ast.AST, names: frozenset[str] | set[str]) -> bool:
+    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(expr))
+
+
+def carries_request_data(values: tuple[ast.expr, ...], ctx: ModuleContext) -> bool:
+    tainted = request_data(ctx)
+    return any(uses(value, tainted) for value in values)
+
+
+# -- what a written object is -------------------------------------------------------------------
+THREAD_LOCALS = frozenset({"threading.local", "_threading_local.local"})
+CONTEXT_VARS = frozenset({"contextvars.ContextVar"})  # one value per request
+
+
+def module_object(found: Chain, write: Write, ctx: ModuleContext) -> bool:
+    """The chain starts at an object bound at module level, in this module or imported: not a
+    local or a parameter, nor a class whose attribute is set or an app (FPL404), nor a
+    `ContextVar`. (A thread-local is shared state in an async app: FPL403 reports the object,
+    this rule the writes of identity into it.)"""
+    head = found.head
+    assert head is not None
+    function = ctx.enclosing_function()
+    dotted = ctx.qualified_name(head)
+    if dotted is None:  # a local, unless a `global` names it before the module binds it
+        return function is not None and head.id in declared_globals(function, ctx)
+    if dotted.startswith("builtins.") or dotted in ctx.index.fastapi.routers:
+        return False
+    index = ctx.index
+    if index.function(dotted) is not None:
+        return False
+    if index.class_(dotted) is not None:
+        return bool(found.names)  # `Service.user = u` is FPL404's; deeper writes are ours
+    return created_by(dotted, ctx) not in CONTEXT_VARS
+
+
+def created_by(dotted: str, ctx: ModuleContext) -> str | None:
+    """The callee of the module-level `x = call(...)` that binds a project name."""
+    definition = ctx.index.definition(dotted)
+    site = definition.module.assigns.get(definition.name) if definition is not None else None
+    return None if site is None else ctx.index.canonical(site.func)
+
+
+def declared_globals(function: FunctionNode, ctx: ModuleContext) -> frozenset[str]:
+    key = ("globals", id(function))
+    found = ctx.memo.get(key)
+    if not isinstance(found, frozenset):
+        body: list[ast.AST] = (
+            [function.body] if isinstance(function, ast.Lambda) else list(function.body)
+        )
+        found = ctx.memo[key] = frozenset(
+            name
+            for node in walk_own_scope(body)
+            if isinstance(node, ast.Global)
+            for name in node.names
+        )
+    return found

@@ -1,0 +1,126 @@
+"""FPL401 global-statement-in-request-path."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from fastapi_prod_lint.core.context import ModuleContext
+from fastapi_prod_lint.core.finding import Finding
+from fastapi_prod_lint.core.imports import walk_own_scope
+from fastapi_prod_lint.core.request_path import serving_function
+from fastapi_prod_lint.core.rule import Rule
+from fastapi_prod_lint.core.shared_state import bindings, request_data, under_lock, uses
+
+
+class GlobalStatementInRequestPath(Rule):
+    """FPL401: Checks for module globals written while a request is served.
+
+    ## What it does
+    Reports a `global` declaration in code on the request path when the function stores data
+    of the request in the name (assigns, augments it, or binds it in a `for` or `with`, from
+    a value that uses the function's parameters or locals made from them), whatever the name.
+    The request path is what runs while a request is served: routes, dependencies, middleware,
+    exception handlers, and every project function they call, at any depth and in any module.
+    Module top level and lifespan/startup code are not on it, so a global set up once at start
+    is not reported, nor is one only read. Nor are values that are the same for every
+    request: a counter (`hits += 1`), a timestamp, or a singleton made on first use
+    (`if _client is None: _client = httpx.AsyncClient()`); nor writes made inside
+    `with lock:`.
+
+    ## Why is this bad?
+    One worker process serves many requests at once, and a module global is one slot for all
+    of them. A request writes it, awaits the database, and meanwhile another request writes it
+    too: the first one goes on with the second user's identity, token or tenant. Nothing fails
+    in tests, which send one request at a time. Generic "no `global`" checks (pylint W0603,
+    ruff PLW0603) flag harmless start-up globals and cannot tell this case apart.
+
+    ## Example
+    ```python
+    import asyncio
+    from typing import Annotated
+
+    from fastapi import Depends, FastAPI, Header
+
+    app = FastAPI()
+    current_user = None
+
+
+    async def authenticate(authorization: Annotated[str, Header()]):
+        global current_user
+        current_user = authorization.removeprefix("Bearer ")
+
+
+    @app.get("/me", dependencies=[Depends(authenticate)])
+    async def me():
+        await asyncio.sleep(0.01)  # a database call: other requests run meanwhile
+        return {"user": current_user}
+    ```
+
+    Use instead:
+    ```python
+    import asyncio
+    from typing import Annotated
+
+    from fastapi import Depends, FastAPI, Header
+
+    app = FastAPI()
+
+
+    async def current_user(authorization: Annotated[str, Header()]) -> str:
+        return authorization.removeprefix("Bearer ")
+
+
+    @app.get("/me")
+    async def me(user: Annotated[str, Depends(current_user)]):
+        await asyncio.sleep(0.01)  # a database call: other requests run meanwhile
+        return {"user": user}
+    ```
+    A dependency returns the request's value and FastAPI hands it to whoever declares it.
+    Code far from the route that needs it (logging, an audit helper) can read a
+    `contextvars.ContextVar` set by the dependency: each request runs in its own context.
+
+    ## References
+    - [FastAPI: Dependencies](https://fastapi.tiangolo.com/tutorial/dependencies/)
+    - [Python: contextvars](https://docs.python.org/3/library/contextvars.html)
+    """
+
+    code = "FPL401"
+    name = "global-statement-in-request-path"
+    message = (
+        "Module global {names} written in {where}: concurrent requests overwrite each other's value"
+    )
+    fix_title = "Return the value from a dependency, or keep it in a `ContextVar`"
+    added_in = "0.1.0"
+
+    def visit_Global(self, node: ast.Global, ctx: ModuleContext) -> Iterator[Finding]:
+        function = ctx.enclosing_function()
+        if function is None or isinstance(function, ast.Lambda):
+            return
+        declared = set(node.names)
+        tainted = request_data(ctx)
+        written = {
+            name
+            for found in walk_own_scope(list(function.body))
+            for target, value in bindings(found)
+            if uses(value, tainted) and not under_lock(target, ctx)
+            for name in declared
+            if _binds(target, name)
+        }
+        names = [name for name in node.names if name in written]
+        if not names:
+            return
+        where = serving_function(ctx)
+        if where is not None:
+            yield self.report(
+                node, ctx, names=", ".join(f"`{name}`" for name in names), where=where
+            )
+
+
+def _binds(target: ast.AST, name: str) -> bool:
+    """The target binds the name itself (`name = ...`, `a, name = ...`), not an attribute."""
+    if isinstance(target, ast.Name):
+        return target.id == name
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return any(_binds(element, name) for element in target.elts)
+    return isinstance(target, ast.Starred) and _binds(target.value, name)

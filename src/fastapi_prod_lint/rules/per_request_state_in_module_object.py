@@ -1,0 +1,177 @@
+"""FPL402 per-request-state-in-module-object."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from fastapi_prod_lint.core.context import ModuleContext
+from fastapi_prod_lint.core.finding import Finding
+from fastapi_prod_lint.core.request_path import serving_function
+from fastapi_prod_lint.core.rule import Rule
+from fastapi_prod_lint.core.shared_state import (
+    WriteNode,
+    carries_request_data,
+    chain,
+    identity_name,
+    module_object,
+    names_written,
+    under_lock,
+    writes,
+)
+
+
+@dataclass(frozen=True)
+class Options:
+    identity_names: tuple[str, ...] = (
+        "user",
+        "token",
+        "auth",
+        "authorization",
+        "principal",
+        "credential",
+        "credentials",
+        "tenant",
+        "organization",
+        "permission",
+        "role",
+        "scope",
+        "jwt",
+        "api_key",
+        "bearer",
+        "username",
+    )
+    """Words that name who a request acts for. A name holds one when its head noun is such a
+    word, split on snake_case and camelCase: `user` matches `current_user`, `userId` and
+    `user_info`, not `users`, `user_agent` or `username` (listed on its own); `token` does not
+    match `tokenizer` or `token_count`."""
+
+
+class PerRequestStateInModuleObject(Rule):
+    """FPL402: Checks for a request's identity written into a module-level object.
+
+    ## What it does
+    Reports code on the request path (routes, dependencies, middleware, and the project
+    functions they call, in any module) that stores data of the request (a value that uses
+    the function's parameters, or locals made from them) into an object bound at module level,
+    without a `global` statement: it sets an attribute or an item (`client.token = t`,
+    `client.headers["Authorization"] = ...`, `auth_context["user"] = u`) or calls a mutating
+    method (`update`, `append`, `extend`, `insert`, `setdefault`, `__setitem__`, `setattr`),
+    when a name involved says it holds an identity: the head noun of the object's name, of an
+    attribute on the way, or of the key or attribute written is a word of `identity-names`
+    (`current_user`, `tenant_id`, `Authorization`, `userToken`; not `user_agent`,
+    `token_count` or `tokenizer`).
+
+    Not reported: `ContextVar.set()`; items written under a key that is not a constant
+    (`cache[user_id] = user`: a keyed store gives each request its own slot); writes inside
+    `with lock:`; values that are the same for every request (a service token from the
+    settings); writes at module level or in lifespan/startup code; names outside the
+    vocabulary (metrics counters, caches of other things).
+
+    ## Why is this bad?
+    A module-level object is shared by every request the worker serves at once. A dependency
+    that stores the caller in `auth_context["user"]`, or an API client whose `Authorization`
+    header is swapped for each request, hands one user's identity to the request that runs
+    next to it: one user acts with another's token. These leaks mostly come without a
+    `global` statement, so "no `global`" checks never see them.
+
+    ## Example
+    ```python
+    import asyncio
+    from typing import Annotated
+
+    from fastapi import Depends, FastAPI, Header
+
+    app = FastAPI()
+    auth_context = {"user": None}
+
+
+    async def authenticate(authorization: Annotated[str, Header()]):
+        auth_context["user"] = authorization.removeprefix("Bearer ")
+
+
+    @app.get("/me", dependencies=[Depends(authenticate)])
+    async def me():
+        await asyncio.sleep(0.01)  # a database call: other requests run meanwhile
+        return {"user": auth_context["user"]}
+    ```
+
+    Use instead:
+    ```python
+    import asyncio
+    from contextvars import ContextVar
+    from typing import Annotated
+
+    from fastapi import Depends, FastAPI, Header
+
+    app = FastAPI()
+    current_user: ContextVar[str | None] = ContextVar("current_user", default=None)
+
+
+    async def authenticate(authorization: Annotated[str, Header()]):
+        current_user.set(authorization.removeprefix("Bearer "))
+
+
+    @app.get("/me", dependencies=[Depends(authenticate)])
+    async def me():
+        await asyncio.sleep(0.01)  # a database call: other requests run meanwhile
+        return {"user": current_user.get()}
+    ```
+    Each request runs in its own context, so a `ContextVar` holds one value per request.
+    Better still, let the dependency return the user and declare it where it is needed
+    (`user: Annotated[str, Depends(authenticate)]`). For a shared HTTP client, pass the
+    token with each call (`client.get(url, headers={"Authorization": token})`) instead of
+    setting it on the client.
+
+    ## Options
+    `identity-names` replaces the vocabulary.
+
+    ## References
+    - [Python: contextvars](https://docs.python.org/3/library/contextvars.html)
+    - [FastAPI: Dependencies](https://fastapi.tiangolo.com/tutorial/dependencies/)
+    """
+
+    code = "FPL402"
+    name = "per-request-state-in-module-object"
+    message = (
+        "Per-request value written into module-level `{target}` in {where}: every concurrent "
+        "request shares it"
+    )
+    fix_title = "Return it from a dependency, keep it in a `ContextVar`, or pass it per call"
+    added_in = "0.1.0"
+    Options = Options
+
+    def visit_Assign(self, node: ast.Assign, ctx: ModuleContext) -> Iterator[Finding]:
+        return self._check(node, ctx)
+
+    def visit_AugAssign(self, node: ast.AugAssign, ctx: ModuleContext) -> Iterator[Finding]:
+        return self._check(node, ctx)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign, ctx: ModuleContext) -> Iterator[Finding]:
+        return self._check(node, ctx)
+
+    def visit_Call(self, node: ast.Call, ctx: ModuleContext) -> Iterator[Finding]:
+        return self._check(node, ctx)
+
+    def _check(self, node: WriteNode, ctx: ModuleContext) -> Iterator[Finding]:
+        function = ctx.enclosing_function()
+        if function is None:
+            return
+        terms: tuple[str, ...] = self.options.identity_names
+        for write in writes(node, ctx):
+            found = chain(write.obj)
+            if write.keyed or found.keyed or found.head is None:
+                continue
+            if not any(identity_name(name, terms) for name in names_written(write, found)):
+                continue
+            if not module_object(found, write, ctx) or under_lock(node, ctx):
+                continue
+            if not carries_request_data(write.values, ctx):
+                continue
+            where = serving_function(ctx)
+            if where is None:
+                return
+            shown = write.node.func if isinstance(write.node, ast.Call) else write.node
+            target = ast.unparse(shown)  # `_state['user']`, `client.headers.update`
+            yield self.report(write.node, ctx, target=target, where=where)

@@ -1,0 +1,167 @@
+"""FPL404 per-request-state-on-app-or-class."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from fastapi_prod_lint.core.context import FunctionNode, ModuleContext
+from fastapi_prod_lint.core.finding import Finding
+from fastapi_prod_lint.core.request_path import serving_function
+from fastapi_prod_lint.core.rule import Rule
+from fastapi_prod_lint.core.shared_state import (
+    WriteNode,
+    carries_request_data,
+    under_lock,
+    writes,
+)
+
+CLASS_METHOD = frozenset({"builtins.classmethod"})
+
+
+class PerRequestStateOnAppOrClass(Rule):
+    """FPL404: Checks for request data written on the app object or on a class.
+
+    ## What it does
+    Reports code on the request path (routes, dependencies, middleware, and the project
+    functions they call, in any module) that stores data of the request (a value that uses
+    the function's parameters, or locals made from them) in an attribute of `app.state`
+    (`app.state.user = ...`, `request.app.state.tenant = ...`), of the FastAPI app itself, or
+    of a class (`cls.current_user = ...` in a classmethod, `Service.token = ...`,
+    `type(self).x = ...`), by assignment or `setattr`, whatever the name.
+    Writes to `request.state` are what it is for and are never reported, nor are writes in
+    lifespan/startup code (`app.state.db = engine`) or at module level, nor values that are
+    the same for every request: a counter, a timestamp, a cache refreshed from elsewhere, a
+    singleton made on first use (`if cls._instance is None: cls._instance = cls()`); nor
+    writes made inside `with lock:`.
+
+    ## Why is this bad?
+    There is one app object and one class object per worker, shared by every request it
+    serves at once. `app.state` is meant for what the whole app shares (a connection pool, a
+    settings object), set up once in the lifespan. A value a request stores there is
+    overwritten by the next request that runs while the first one awaits, and the first one
+    then reads the other user's data.
+
+    ## Example
+    ```python
+    import asyncio
+    from typing import Annotated
+
+    from fastapi import Depends, FastAPI, Header, Request
+
+    app = FastAPI()
+
+
+    async def authenticate(request: Request, authorization: Annotated[str, Header()]):
+        request.app.state.user = authorization.removeprefix("Bearer ")
+
+
+    @app.get("/me", dependencies=[Depends(authenticate)])
+    async def me(request: Request):
+        await asyncio.sleep(0.01)  # a database call: other requests run meanwhile
+        return {"user": request.app.state.user}
+    ```
+
+    Use instead:
+    ```python
+    import asyncio
+    from typing import Annotated
+
+    from fastapi import Depends, FastAPI, Header, Request
+
+    app = FastAPI()
+
+
+    async def authenticate(request: Request, authorization: Annotated[str, Header()]):
+        request.state.user = authorization.removeprefix("Bearer ")
+
+
+    @app.get("/me", dependencies=[Depends(authenticate)])
+    async def me(request: Request):
+        await asyncio.sleep(0.01)  # a database call: other requests run meanwhile
+        return {"user": request.state.user}
+    ```
+    `request.state` belongs to one request. A dependency that returns the value
+    (`user: Annotated[str, Depends(authenticate)]`) is simpler still, and a
+    `contextvars.ContextVar` serves code far from the route.
+
+    ## References
+    - [Starlette: Request state](https://www.starlette.io/requests/#other-state)
+    - [FastAPI: Lifespan events](https://fastapi.tiangolo.com/advanced/events/)
+    """
+
+    code = "FPL404"
+    name = "per-request-state-on-app-or-class"
+    message = "`{target}` written in {where}: the {owner} is shared by every request"
+    fix_title = "Keep it on `request.state`, return it from a dependency, or use a `ContextVar`"
+    added_in = "0.1.0"
+
+    def visit_Assign(self, node: ast.Assign, ctx: ModuleContext) -> Iterator[Finding]:
+        return self._check(node, ctx)
+
+    def visit_AugAssign(self, node: ast.AugAssign, ctx: ModuleContext) -> Iterator[Finding]:
+        return self._check(node, ctx)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign, ctx: ModuleContext) -> Iterator[Finding]:
+        return self._check(node, ctx)
+
+    def visit_Call(self, node: ast.Call, ctx: ModuleContext) -> Iterator[Finding]:
+        return self._check(node, ctx)
+
+    def _check(self, node: WriteNode, ctx: ModuleContext) -> Iterator[Finding]:
+        function = ctx.enclosing_function()
+        if function is None:
+            return
+        for write in writes(node, ctx):
+            if write.attr is None:
+                continue
+            owner = _owner(write.obj, function, ctx)
+            if owner is None:
+                continue
+            if not carries_request_data(write.values, ctx) or under_lock(node, ctx):
+                continue
+            where = serving_function(ctx)
+            if where is None:
+                return
+            target = f"{ast.unparse(write.obj)}.{write.attr}"
+            yield self.report(write.node, ctx, target=target, where=where, owner=owner)
+
+
+def _owner(obj: ast.expr, function: FunctionNode, ctx: ModuleContext) -> str | None:
+    """`app object` when `obj` is the app or its `state`, `class` when it is a class."""
+    if isinstance(obj, ast.Attribute) and obj.attr == "state":
+        inner = obj.value
+        if (isinstance(inner, ast.Attribute) and inner.attr == "app") or _is_app(inner, ctx):
+            return "app object"
+        return None
+    if _is_app(obj, ctx):
+        return "app object"
+    if isinstance(obj, ast.Attribute):
+        return "class" if obj.attr == "__class__" else None
+    if isinstance(obj, ast.Call):  # `type(self)`
+        is_type = ctx.qualified_name(obj.func) == "builtins.type" and len(obj.args) == 1
+        return "class" if is_type else None
+    if not isinstance(obj, ast.Name):
+        return None
+    if _is_cls(obj, function, ctx):
+        return "class"
+    dotted = ctx.qualified_name(obj)
+    return "class" if dotted is not None and ctx.index.class_(dotted) is not None else None
+
+
+def _is_app(expr: ast.expr, ctx: ModuleContext) -> bool:
+    dotted = ctx.qualified_name(expr)
+    router = ctx.index.fastapi.routers.get(dotted) if dotted else None
+    return router is not None and router.is_app
+
+
+def _is_cls(name: ast.Name, function: FunctionNode, ctx: ModuleContext) -> bool:
+    """The first parameter of a classmethod."""
+    if isinstance(function, ast.Lambda):
+        return False
+    positional = [*function.args.posonlyargs, *function.args.args]
+    return (
+        bool(positional)
+        and positional[0].arg == name.id
+        and any(ctx.qualified_name(d) in CLASS_METHOD for d in function.decorator_list)
+    )
