@@ -21,17 +21,18 @@ def term_words(terms: tuple[str, ...]) -> tuple[list[str], ...]:
 
 
 @functools.lru_cache(maxsize=8192)
-def names_term(name: str, terms: tuple[str, ...], trailing: frozenset[str]) -> bool:
-    """Some entry is the name's head noun: its words appear whole and in a row, followed only
-    by `trailing` words (`user` in `current_user`, and in `user_id` when `id` trails). Whole
-    words only: `users`, `tokenizer` and `_session_factory` name no `user`, `token` or
-    `session`; and `user_agent` is about an agent."""
+def names_term(name: str, terms: tuple[str, ...], trailing: frozenset[str] | None) -> bool:
+    """Some entry's words appear whole and in a row among the name's words, followed only by
+    `trailing` words (any words when `trailing` is None): with no trailing words allowed the
+    entry is the name's head noun (`user` in `current_user`; in `user_id` when `id` may
+    trail; `user_agent` is about an agent). Whole words only: `users`, `tokenizer` and
+    `_session_factory` hold no `user`, `token` or `session`."""
     found = words(name)
     for wanted in term_words(terms):
         size = len(wanted)
         for start in range(len(found) - size + 1):
             if found[start : start + size] == wanted and all(
-                word in trailing for word in found[start + size :]
+                trailing is None or word in trailing for word in found[start + size :]
             ):
                 return True
     return False

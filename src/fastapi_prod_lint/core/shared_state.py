@@ -1,6 +1,6 @@
 """Writes into shared objects, as FPL401, FPL402 and FPL404 read them: what a statement or call
-writes, the name chain it writes through, whether what it stores is data of the request, and
-the writes that are not per-request state (made under a lock)."""
+writes, the name chain it writes through, and the writes that are not per-request state: a
+singleton made on first use (from no data of the request), a write made under a lock."""
 
 from __future__ import annotations
 
@@ -29,14 +29,15 @@ RECEIVER_NAMES = frozenset({"self", "cls", "mcs"})
 IDENTITY_TRAILING = frozenset(
     {"id", "ids", "name", "email", "info", "data", "obj", "object", "context", "ctx"}
     | {"header", "headers", "value", "claims", "payload", "details", "state", "model"}
-    | {"record", "var", "str", "string", "raw", "hash", "dict"}
+    | {"record", "var", "str", "string", "raw", "hash", "dict", "expiry", "expiration"}
 )
 
 
-def identity_name(name: str, terms: tuple[str, ...]) -> bool:
-    """The name's head noun is a word of the identity vocabulary (`current_user`,
-    `tenant_id`, `Authorization`): see `names_term`."""
-    return names_term(name, terms, IDENTITY_TRAILING)
+def identity_name(name: str, terms: tuple[str, ...], head_noun: bool = True) -> bool:
+    """The name holds a word of the identity vocabulary: as its head noun (`current_user`,
+    `tenant_id`, `Authorization`; not `user_agent` or `token_count`), or anywhere when
+    `head_noun` is False (`token_cache`, `auth_log`): see `names_term`."""
+    return names_term(name, terms, IDENTITY_TRAILING if head_noun else None)
 
 
 WriteNode = ast.Assign | ast.AugAssign | ast.AnnAssign | ast.Delete | ast.Call
@@ -51,7 +52,6 @@ class Write(NamedTuple):
     attr: str | None  # the attribute set on `obj` (`obj.attr = v`, `setattr(obj, "attr", v)`)
     keys: tuple[str, ...]  # constant item keys and keyword names written (`update(user=u)`)
     keyed: bool  # an item written under a key that is not a constant: a keyed store
-    values: tuple[ast.expr, ...] = ()  # what is stored
 
 
 def writes(node: WriteNode, ctx: ModuleContext) -> Iterator[Write]:
@@ -65,10 +65,8 @@ def writes(node: WriteNode, ctx: ModuleContext) -> Iterator[Write]:
         return  # `x.y: int` alone writes nothing
     else:
         targets = [node.target]
-    values = () if isinstance(node, ast.Delete) or node.value is None else (node.value,)
     for target in targets:
-        for write in _target_writes(target):
-            yield write._replace(values=values)
+        yield from _target_writes(target)
 
 
 def _target_writes(target: ast.expr) -> Iterator[Write]:
@@ -103,14 +101,13 @@ def _call_writes(node: ast.Call, ctx: ModuleContext) -> Iterator[Write]:
                 keys.extend([key.value] if isinstance(key.value, str) else [])
             else:
                 keyed = True
-        values = (*node.args, *(k.value for k in node.keywords))
-        yield Write(node, func.value, None, tuple(keys), keyed, values)
+        yield Write(node, func.value, None, tuple(keys), keyed)
     elif len(node.args) >= 2 and ctx.qualified_name(func) in ATTRIBUTE_WRITERS:
         name = node.args[1]
         attr = (
             name.value if isinstance(name, ast.Constant) and isinstance(name.value, str) else None
         )
-        yield Write(node, node.args[0], attr, (), False, tuple(node.args[2:]))
+        yield Write(node, node.args[0], attr, (), False)
 
 
 class Chain(NamedTuple):
@@ -141,11 +138,15 @@ def chain(expr: ast.expr) -> Chain:
     return Chain(head, tuple(reversed(names)), keyed)
 
 
-def names_written(write: Write, found: Chain) -> list[str]:
-    """Every name the vocabulary is matched against: the head, the chain, the written name."""
+def holds_identity(write: Write, found: Chain, terms: tuple[str, ...]) -> bool:
+    """A container named for identities (`token_cache`, `auth_context`: the head or an
+    attribute on the way, any word) or a slot that holds one (the attribute or key written,
+    by its head noun: `current_user`, `["Authorization"]`; not `user_agent`)."""
     head = [found.head.id] if found.head is not None else []
-    attr = [write.attr] if write.attr else []
-    return [*head, *found.names, *attr, *write.keys]
+    slots = [write.attr] if write.attr else []
+    return any(
+        identity_name(name, terms, head_noun=False) for name in [*head, *found.names]
+    ) or any(identity_name(name, terms) for name in [*slots, *write.keys])
 
 
 # -- writes that are not per-request state ----------------------------------------------------
@@ -175,17 +176,16 @@ def _is_lock(expr: ast.expr, ctx: ModuleContext) -> bool:
     if isinstance(expr, ast.Call):  # `with lock_for(user):`, `async with limiter.acquire():`
         expr = expr.func
     last = expr.attr if isinstance(expr, ast.Attribute) else getattr(expr, "id", "")
-    lock_word = any(word in LOCK_WORDS for word in words(last))
-    return lock_word or ctx.type_of(expr) in LOCK_CLASSES
+    if any(word in LOCK_WORDS for word in words(last)) or ctx.type_of(expr) in LOCK_CLASSES:
+        return True
+    dotted = ctx.qualified_name(expr)  # `refresh_guard = asyncio.Lock()` at module level
+    return dotted is not None and created_by(dotted, ctx) in LOCK_CLASSES
 
 
 def request_data(ctx: ModuleContext) -> frozenset[str]:
     """The names that hold data of the request being served, in the function the walk is in:
     its parameters and those of the functions it is nested in (not `self`/`cls`), and every
-    local assigned from an expression that uses one, transitively. What a request writes
-    into shared state leaks only when it is such data (a user, a token, a tenant); a counter,
-    a timestamp or a singleton made on first use (`if _client is None: _client = Client()`)
-    is the same for every request."""
+    local assigned from an expression that uses one or reads a `ContextVar`, transitively."""
     scopes = [s.node for s in ctx.scopes if isinstance(s.node, FUNCTION_NODES)]
     if not scopes:
         return frozenset()
@@ -210,6 +210,8 @@ def request_data(ctx: ModuleContext) -> frozenset[str]:
             names = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
             if names:
                 flows.append((names, value))
+                if reads_context_var(value, ctx):
+                    tainted |= names
     changed = True
     while changed:
         changed = False
@@ -219,6 +221,20 @@ def request_data(ctx: ModuleContext) -> frozenset[str]:
                 changed = True
     result = ctx.memo[key] = frozenset(tainted)
     return result
+
+
+def reads_context_var(expr: ast.AST, ctx: ModuleContext) -> bool:
+    """`current_user.get()` of a module-level `ContextVar`: the value of this request."""
+    for node in ast.walk(expr):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "get"
+        ):
+            dotted = ctx.qualified_name(node.func.value)
+            if dotted is not None and created_by(dotted, ctx) in CONTEXT_VARS:
+                return True
+    return False
 
 
 def bindings(node: ast.AST) -> Iterator[tuple[ast.AST, ast.AST]]:
@@ -241,9 +257,72 @@ def uses(expr: ast.AST, names: frozenset[str] | set[str]) -> bool:
     return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(expr))
 
 
-def carries_request_data(values: tuple[ast.expr, ...], ctx: ModuleContext) -> bool:
+def lazy_init(target: ast.expr, ctx: ModuleContext) -> bool:
+    """Every write of `target` (a name or a name chain: `_client`, `cls._instance`) in the
+    function sits under an `if` that tests it (`if _client is None:`, or after `if _client is
+    not None: return _client`) and stores no data of the request: a singleton made on first
+    use, the same for every request. (`if user is None: user = decode(token)` stores request
+    data: the first caller's value sticks for all.)"""
+    function = ctx.enclosing_function()
+    if function is None or isinstance(function, ast.Lambda):
+        return False
+    text = ast.unparse(target)
+    key = ("lazy", id(function), text)
+    known = ctx.memo.get(key)
+    if isinstance(known, bool):
+        return known
+    found: list[tuple[ast.stmt, bool]] = []
+    _guarded_writes(function.body, text, False, found)
     tainted = request_data(ctx)
-    return any(uses(value, tainted) for value in values)
+    result = bool(found) and all(
+        guarded
+        and isinstance(stmt, (ast.Assign, ast.AnnAssign))
+        and stmt.value is not None
+        and not uses(stmt.value, tainted)
+        and not reads_context_var(stmt.value, ctx)
+        for stmt, guarded in found
+    )
+    ctx.memo[key] = result
+    return result
+
+
+def _guarded_writes(
+    body: list[ast.stmt], text: str, guarded: bool, found: list[tuple[ast.stmt, bool]]
+) -> None:
+    for stmt in body:
+        if isinstance(stmt, (*FUNCTION_NODES, ast.ClassDef)):
+            continue
+        if isinstance(stmt, ast.If) and _mentions(stmt.test, text):
+            _guarded_writes(stmt.body, text, True, found)
+            _guarded_writes(stmt.orelse, text, True, found)
+            if stmt.body and isinstance(stmt.body[-1], (ast.Return, ast.Raise)):
+                guarded = True  # `if x is not None: return x` guards what follows
+            continue
+        if any(_mentions(target, text, exact=True) for target, _ in bindings(stmt)) or (
+            isinstance(stmt, ast.Delete)
+            and any(_mentions(target, text, exact=True) for target in stmt.targets)
+        ):
+            found.append((stmt, guarded))
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(stmt, field, None)
+            if isinstance(inner, list):
+                _guarded_writes(inner, text, guarded, found)
+        for holder in (*getattr(stmt, "handlers", ()), *getattr(stmt, "cases", ())):
+            _guarded_writes(holder.body, text, guarded, found)
+
+
+def _mentions(expr: ast.AST, text: str, exact: bool = False) -> bool:
+    """`expr` is (`exact`) or holds the name chain `text`."""
+    if exact:
+        if isinstance(expr, (ast.Tuple, ast.List)):
+            return any(_mentions(e, text, True) for e in expr.elts)
+        if isinstance(expr, ast.Starred):
+            return _mentions(expr.value, text, True)
+        return isinstance(expr, (ast.Name, ast.Attribute)) and ast.unparse(expr) == text
+    return any(
+        isinstance(node, (ast.Name, ast.Attribute)) and ast.unparse(node) == text
+        for node in ast.walk(expr)
+    )
 
 
 # -- what a written object is -------------------------------------------------------------------

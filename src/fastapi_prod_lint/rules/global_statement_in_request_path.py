@@ -10,23 +10,22 @@ from fastapi_prod_lint.core.finding import Finding
 from fastapi_prod_lint.core.imports import walk_own_scope
 from fastapi_prod_lint.core.request_path import serving_function
 from fastapi_prod_lint.core.rule import Rule
-from fastapi_prod_lint.core.shared_state import bindings, request_data, under_lock, uses
+from fastapi_prod_lint.core.shared_state import lazy_init
 
 
 class GlobalStatementInRequestPath(Rule):
     """FPL401: Checks for module globals written while a request is served.
 
     ## What it does
-    Reports a `global` declaration in code on the request path when the function stores data
-    of the request in the name (assigns, augments it, or binds it in a `for` or `with`, from
-    a value that uses the function's parameters or locals made from them), whatever the name.
-    The request path is what runs while a request is served: routes, dependencies, middleware,
-    exception handlers, and every project function they call, at any depth and in any module.
-    Module top level and lifespan/startup code are not on it, so a global set up once at start
-    is not reported, nor is one only read. Nor are values that are the same for every
-    request: a counter (`hits += 1`), a timestamp, or a singleton made on first use
-    (`if _client is None: _client = httpx.AsyncClient()`); nor writes made inside
-    `with lock:`.
+    Reports a `global` declaration in code on the request path when the function writes the
+    name (assigns, augments, deletes it, or binds it in a `for`, a `with` or a `:=`), whatever
+    the name. The request path is what runs while a request is served: routes, dependencies,
+    middleware, exception handlers, and every project function they call, at any depth and
+    in any module. Module top level and lifespan/startup code are not on it, so a global set
+    up once at start is not reported, nor is one only read. Nor is a singleton made on first
+    use: every write sits under an `if` that tests the name (`if _client is None:`) and
+    stores no data of the request (nothing from the function's parameters or a `ContextVar`),
+    so every request gets the same object.
 
     ## Why is this bad?
     One worker process serves many requests at once, and a module global is one slot for all
@@ -98,16 +97,15 @@ class GlobalStatementInRequestPath(Rule):
         if function is None or isinstance(function, ast.Lambda):
             return
         declared = set(node.names)
-        tainted = request_data(ctx)
         written = {
-            name
+            found.id
             for found in walk_own_scope(list(function.body))
-            for target, value in bindings(found)
-            if uses(value, tainted) and not under_lock(target, ctx)
-            for name in declared
-            if _binds(target, name)
+            if isinstance(found, ast.Name)
+            and found.id in declared
+            and isinstance(found.ctx, (ast.Store, ast.Del))
         }
         names = [name for name in node.names if name in written]
+        names = [name for name in names if not lazy_init(ast.Name(name), ctx)]
         if not names:
             return
         where = serving_function(ctx)
@@ -115,12 +113,3 @@ class GlobalStatementInRequestPath(Rule):
             yield self.report(
                 node, ctx, names=", ".join(f"`{name}`" for name in names), where=where
             )
-
-
-def _binds(target: ast.AST, name: str) -> bool:
-    """The target binds the name itself (`name = ...`, `a, name = ...`), not an attribute."""
-    if isinstance(target, ast.Name):
-        return target.id == name
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return any(_binds(element, name) for element in target.elts)
-    return isinstance(target, ast.Starred) and _binds(target.value, name)

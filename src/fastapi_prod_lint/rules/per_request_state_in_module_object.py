@@ -12,11 +12,10 @@ from fastapi_prod_lint.core.request_path import serving_function
 from fastapi_prod_lint.core.rule import Rule
 from fastapi_prod_lint.core.shared_state import (
     WriteNode,
-    carries_request_data,
     chain,
-    identity_name,
+    holds_identity,
+    lazy_init,
     module_object,
-    names_written,
     under_lock,
     writes,
 )
@@ -53,21 +52,21 @@ class PerRequestStateInModuleObject(Rule):
 
     ## What it does
     Reports code on the request path (routes, dependencies, middleware, and the project
-    functions they call, in any module) that stores data of the request (a value that uses
-    the function's parameters, or locals made from them) into an object bound at module level,
+    functions they call, in any module) that writes into an object bound at module level,
     without a `global` statement: it sets an attribute or an item (`client.token = t`,
     `client.headers["Authorization"] = ...`, `auth_context["user"] = u`) or calls a mutating
     method (`update`, `append`, `extend`, `insert`, `setdefault`, `__setitem__`, `setattr`),
-    when a name involved says it holds an identity: the head noun of the object's name, of an
-    attribute on the way, or of the key or attribute written is a word of `identity-names`
-    (`current_user`, `tenant_id`, `Authorization`, `userToken`; not `user_agent`,
-    `token_count` or `tokenizer`).
+    when a name involved says it is about identity, by the words of `identity-names`: the
+    object's name or an attribute on the way holds one (`token_cache`, `auth_context`), or the
+    attribute or key written has one as its head noun (`current_user`, `tenant_id`,
+    `Authorization`, `userToken`; not `user_agent`, `token_count` or `tokenizer`).
 
     Not reported: `ContextVar.set()`; items written under a key that is not a constant
     (`cache[user_id] = user`: a keyed store gives each request its own slot); writes inside
-    `with lock:`; values that are the same for every request (a service token from the
-    settings); writes at module level or in lifespan/startup code; names outside the
-    vocabulary (metrics counters, caches of other things).
+    `with lock:`; a slot filled once on first use from no data of the request
+    (`if client.token is None: client.token = settings.token`); writes at module level or in
+    lifespan/startup code; names outside the vocabulary (metrics counters, caches of other
+    things).
 
     ## Why is this bad?
     A module-level object is shared by every request the worker serves at once. A dependency
@@ -163,15 +162,17 @@ class PerRequestStateInModuleObject(Rule):
             found = chain(write.obj)
             if write.keyed or found.keyed or found.head is None:
                 continue
-            if not any(identity_name(name, terms) for name in names_written(write, found)):
+            if not holds_identity(write, found, terms):
                 continue
             if not module_object(found, write, ctx) or under_lock(node, ctx):
                 continue
-            if not carries_request_data(write.values, ctx):
+            if isinstance(write.node, ast.Attribute) and lazy_init(write.node, ctx):
                 continue
             where = serving_function(ctx)
             if where is None:
                 return
-            shown = write.node.func if isinstance(write.node, ast.Call) else write.node
-            target = ast.unparse(shown)  # `_state['user']`, `client.headers.update`
+            if isinstance(write.node, ast.Call):  # `client.headers.update(...)`
+                target = f"{ast.unparse(write.node.func)}(...)"
+            else:  # `_state['user']`, `client.token`
+                target = ast.unparse(write.node)
             yield self.report(write.node, ctx, target=target, where=where)

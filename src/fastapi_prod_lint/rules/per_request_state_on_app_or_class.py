@@ -9,12 +9,7 @@ from fastapi_prod_lint.core.context import FunctionNode, ModuleContext
 from fastapi_prod_lint.core.finding import Finding
 from fastapi_prod_lint.core.request_path import serving_function
 from fastapi_prod_lint.core.rule import Rule
-from fastapi_prod_lint.core.shared_state import (
-    WriteNode,
-    carries_request_data,
-    under_lock,
-    writes,
-)
+from fastapi_prod_lint.core.shared_state import WriteNode, lazy_init, writes
 
 CLASS_METHOD = frozenset({"builtins.classmethod"})
 
@@ -24,16 +19,14 @@ class PerRequestStateOnAppOrClass(Rule):
 
     ## What it does
     Reports code on the request path (routes, dependencies, middleware, and the project
-    functions they call, in any module) that stores data of the request (a value that uses
-    the function's parameters, or locals made from them) in an attribute of `app.state`
+    functions they call, in any module) that writes an attribute of `app.state`
     (`app.state.user = ...`, `request.app.state.tenant = ...`), of the FastAPI app itself, or
     of a class (`cls.current_user = ...` in a classmethod, `Service.token = ...`,
-    `type(self).x = ...`), by assignment or `setattr`, whatever the name.
+    `type(self).x = ...`), by assignment, `del` or `setattr`, whatever the name.
     Writes to `request.state` are what it is for and are never reported, nor are writes in
-    lifespan/startup code (`app.state.db = engine`) or at module level, nor values that are
-    the same for every request: a counter, a timestamp, a cache refreshed from elsewhere, a
-    singleton made on first use (`if cls._instance is None: cls._instance = cls()`); nor
-    writes made inside `with lock:`.
+    lifespan/startup code (`app.state.db = engine`) or at module level, nor a singleton made
+    on first use from no data of the request (`if cls._instance is None: cls._instance =
+    cls()`).
 
     ## Why is this bad?
     There is one app object and one class object per worker, shared by every request it
@@ -105,6 +98,9 @@ class PerRequestStateOnAppOrClass(Rule):
     def visit_AnnAssign(self, node: ast.AnnAssign, ctx: ModuleContext) -> Iterator[Finding]:
         return self._check(node, ctx)
 
+    def visit_Delete(self, node: ast.Delete, ctx: ModuleContext) -> Iterator[Finding]:
+        return self._check(node, ctx)
+
     def visit_Call(self, node: ast.Call, ctx: ModuleContext) -> Iterator[Finding]:
         return self._check(node, ctx)
 
@@ -118,7 +114,7 @@ class PerRequestStateOnAppOrClass(Rule):
             owner = _owner(write.obj, function, ctx)
             if owner is None:
                 continue
-            if not carries_request_data(write.values, ctx) or under_lock(node, ctx):
+            if isinstance(write.node, ast.Attribute) and lazy_init(write.node, ctx):
                 continue
             where = serving_function(ctx)
             if where is None:
