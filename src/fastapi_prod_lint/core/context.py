@@ -119,12 +119,12 @@ class ModuleContext:
         parts = dotted_parts(expr)
         if parts is None:
             return None
-        scopes = self._function_scopes()
+        scopes = self.function_scopes()
         if scopes:
             held = self._types(scopes[0]).vars.get(parts[0])
             if held is not None and held.startswith("O:"):
                 return self.index.canonical(".".join([held[2:], *parts[1:]]))
-        local_scopes = tuple(self._local(scope) for scope in scopes)
+        local_scopes = tuple(self.local_scope(scope) for scope in scopes)
         resolved = resolve_parts(parts, self.bindings, local_scopes)
         return None if resolved is None else self.index.canonical(resolved)
 
@@ -132,15 +132,15 @@ class ModuleContext:
         """The canonical class of what an expression holds, when names tell: annotations,
         `Depends()` providers, constructor and factory calls, `with ... as`, module-level
         instances in any module, `self` attributes."""
-        scopes = self._function_scopes()
+        scopes = self.function_scopes()
         if not scopes:
             return None
         return self.index.resolve_type(self._types(scopes[0]).of(expr))
 
-    def _function_scopes(self) -> list[Scope]:
+    def function_scopes(self) -> list[Scope]:
         return [scope for scope in reversed(self.scopes) if isinstance(scope.node, FUNCTION_NODES)]
 
-    def _local(self, scope: Scope) -> LocalScope:
+    def local_scope(self, scope: Scope) -> LocalScope:
         if scope.local is None:
             node: FunctionNode = scope.node  # type: ignore[assignment]
             scope.local = local_scope(node, self.module, self.is_package)
@@ -154,8 +154,8 @@ class ModuleContext:
             self_type = None
             if parent is not None and isinstance(parent.node, ast.ClassDef):
                 self_type = f"T:{self.module}.{parent.qualname}" if self.module else None
-            outer = tuple(self._local(s) for s in self._function_scopes() if s is not scope)
-            local = self._local(scope)
+            outer = tuple(self.local_scope(s) for s in self.function_scopes() if s is not scope)
+            local = self.local_scope(scope)
             bindings = self.bindings
 
             def resolve(name_expr: ast.expr) -> str | None:

@@ -102,7 +102,11 @@ def _call_writes(node: ast.Call, ctx: ModuleContext) -> Iterator[Write]:
             else:
                 keyed = True
         yield Write(node, func.value, None, tuple(keys), keyed)
-    elif len(node.args) >= 2 and ctx.qualified_name(func) in ATTRIBUTE_WRITERS:
+    elif (
+        len(node.args) >= 2
+        and getattr(func, "id", None) in ("setattr", "delattr")
+        and ctx.qualified_name(func) in ATTRIBUTE_WRITERS
+    ):
         name = node.args[1]
         attr = (
             name.value if isinstance(name, ast.Constant) and isinstance(name.value, str) else None
@@ -338,6 +342,8 @@ def module_object(found: Chain, write: Write, ctx: ModuleContext) -> bool:
     head = found.head
     assert head is not None
     function = ctx.enclosing_function()
+    if head.id not in ctx.bindings and not local_import(head.id, ctx):  # a local, or a global
+        return function is not None and head.id in declared_globals(function, ctx)
     dotted = ctx.qualified_name(head)
     if dotted is None:  # a local, unless a `global` names it before the module binds it
         return function is not None and head.id in declared_globals(function, ctx)
@@ -349,6 +355,11 @@ def module_object(found: Chain, write: Write, ctx: ModuleContext) -> bool:
     if index.class_(dotted) is not None:
         return bool(found.names)  # `Service.user = u` is FPL404's; deeper writes are ours
     return created_by(dotted, ctx) not in CONTEXT_VARS
+
+
+def local_import(name: str, ctx: ModuleContext) -> bool:
+    """`name` is imported inside one of the functions the walk is in (`import os`)."""
+    return any(name in ctx.local_scope(scope).imports for scope in ctx.function_scopes())
 
 
 def created_by(dotted: str, ctx: ModuleContext) -> str | None:

@@ -9,7 +9,7 @@ from fastapi_prod_lint.core.context import FunctionNode, ModuleContext
 from fastapi_prod_lint.core.finding import Finding
 from fastapi_prod_lint.core.request_path import serving_function
 from fastapi_prod_lint.core.rule import Rule
-from fastapi_prod_lint.core.shared_state import WriteNode, lazy_init, writes
+from fastapi_prod_lint.core.shared_state import WriteNode, lazy_init, local_import, writes
 
 CLASS_METHOD = frozenset({"builtins.classmethod"})
 
@@ -125,15 +125,13 @@ class PerRequestStateOnAppOrClass(Rule):
 
 def _owner(obj: ast.expr, function: FunctionNode, ctx: ModuleContext) -> str | None:
     """`app object` when `obj` is the app or its `state`, `class` when it is a class."""
-    if isinstance(obj, ast.Attribute) and obj.attr == "state":
-        inner = obj.value
-        if (isinstance(inner, ast.Attribute) and inner.attr == "app") or _is_app(inner, ctx):
-            return "app object"
-        return None
-    if _is_app(obj, ctx):
-        return "app object"
     if isinstance(obj, ast.Attribute):
-        return "class" if obj.attr == "__class__" else None
+        if obj.attr == "__class__":  # `self.__class__`
+            return "class"
+        inner = obj.value  # `request.app.state`, `app.state`
+        is_state = obj.attr == "state"
+        app_state = isinstance(inner, ast.Attribute) and inner.attr == "app"
+        return "app object" if is_state and (app_state or _is_app(inner, ctx)) else None
     if isinstance(obj, ast.Call):  # `type(self)`
         is_type = ctx.qualified_name(obj.func) == "builtins.type" and len(obj.args) == 1
         return "class" if is_type else None
@@ -141,6 +139,10 @@ def _owner(obj: ast.expr, function: FunctionNode, ctx: ModuleContext) -> str | N
         return None
     if _is_cls(obj, function, ctx):
         return "class"
+    if obj.id not in ctx.bindings and not local_import(obj.id, ctx):
+        return None  # a local or a parameter (`self`): the walk need not type it
+    if _is_app(obj, ctx):
+        return "app object"
     dotted = ctx.qualified_name(obj)
     return "class" if dotted is not None and ctx.index.class_(dotted) is not None else None
 

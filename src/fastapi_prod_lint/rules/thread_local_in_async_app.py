@@ -89,10 +89,25 @@ class ThreadLocalInAsyncApp(Rule):
     added_in = "0.1.0"
 
     def visit_Call(self, node: ast.Call, ctx: ModuleContext) -> Iterator[Finding]:
-        if ctx.qualified_name(node.func) in THREAD_LOCALS and ctx.index.fastapi.routers:
+        if _thread_local(node.func, ctx):
             yield self.report(node, ctx, name="threading.local()")
 
     def visit_ClassDef(self, node: ast.ClassDef, ctx: ModuleContext) -> Iterator[Finding]:
         for base in node.bases:
-            if ctx.qualified_name(base) in THREAD_LOCALS and ctx.index.fastapi.routers:
+            if _thread_local(base, ctx):
                 yield self.report(base, ctx, name=f"class {node.name}(threading.local)")
+
+
+def _thread_local(expr: ast.expr, ctx: ModuleContext) -> bool:
+    """`threading.local` however imported, in a project with a FastAPI app or router. (The
+    last name is checked first: this runs on every call of every module.)"""
+    if isinstance(expr, ast.Attribute):
+        if expr.attr != "local":
+            return False
+    elif isinstance(expr, ast.Name):  # `from threading import local [as tl]`
+        binding = ctx.bindings.get(expr.id)
+        if binding is None or binding.target not in THREAD_LOCALS:
+            return False
+    else:
+        return False
+    return ctx.qualified_name(expr) in THREAD_LOCALS and bool(ctx.index.fastapi.routers)
