@@ -45,17 +45,14 @@ really differ in the stated direction, so that the tables cannot go stale.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.cases import FIXTURES_DIR, FixtureCase, discover_cases
+from harness import runtime as oracle
+from harness.cases import FixtureCase
 from harness.frontends import relative
 
 from fastapi_prod_lint import check_paths
@@ -94,39 +91,15 @@ ROUTE_EXCEPTIONS: dict[str, str] = {
 
 
 def forward_ref_cases() -> list[FixtureCase]:
-    """The fixtures of FPL501-FPL503 that exist now (they may still be being written)."""
-    if not FIXTURES_DIR.is_dir():
-        return []
-    return [case for case in discover_cases() if case.code in CODES]
+    return oracle.cases_of(CODES)
 
 
 CASES = forward_ref_cases()
 
 
 # -- the two sides -----------------------------------------------------------------------------
-def _driver_environment() -> dict[str, str]:
-    environment = dict(os.environ)
-    environment["PYTHONDONTWRITEBYTECODE"] = "1"
-    return environment
-
-
 def run_driver(project: Path, output: Path) -> dict[str, Any]:
-    result = subprocess.run(
-        [sys.executable, str(DRIVER), str(project), str(output)],
-        cwd=project.parent,
-        env=_driver_environment(),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
-    assert result.returncode == 0 and output.is_file(), (
-        f"the driver failed:\n{result.stdout}{result.stderr}"
-    )
-    runtime = json.loads(output.read_text(encoding="utf-8"))
-    assert runtime["driver_error"] is None, f"the driver failed:\n{runtime['driver_error']}"
-    return runtime
+    return oracle.run_driver(DRIVER, project, output, TIMEOUT)
 
 
 @dataclass(frozen=True)

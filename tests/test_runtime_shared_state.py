@@ -45,8 +45,6 @@ import functools
 import json
 import os
 import re
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -55,7 +53,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness.cases import FIXTURES_DIR, FixtureCase, discover_cases
+from harness import runtime as oracle
+from harness.cases import FixtureCase
 from harness.frontends import relative
 
 from fastapi_prod_lint import check_paths
@@ -97,39 +96,16 @@ def mentions_me(case: FixtureCase) -> bool:
 
 
 def shared_state_cases() -> list[FixtureCase]:
-    """The fixtures of FPL401-FPL404 that mention `/me` (they may still be being written)."""
-    if not FIXTURES_DIR.is_dir():
-        return []
-    return [case for case in discover_cases() if case.code in CODES and mentions_me(case)]
+    """The fixtures of FPL401-FPL404 that mention `/me`."""
+    return [case for case in oracle.cases_of(CODES) if mentions_me(case)]
 
 
 CASES = shared_state_cases()
 
 
 # -- the two sides -----------------------------------------------------------------------------
-def _driver_environment() -> dict[str, str]:
-    environment = dict(os.environ)
-    environment["PYTHONDONTWRITEBYTECODE"] = "1"
-    return environment
-
-
 def run_driver(project: Path, output: Path) -> dict[str, Any]:
-    result = subprocess.run(
-        [sys.executable, str(DRIVER), str(project), str(output)],
-        cwd=project.parent,
-        env=_driver_environment(),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
-    assert result.returncode == 0 and output.is_file(), (
-        f"the driver failed:\n{result.stdout}{result.stderr}"
-    )
-    runtime = json.loads(output.read_text(encoding="utf-8"))
-    assert runtime["driver_error"] is None, f"the driver failed:\n{runtime['driver_error']}"
-    return runtime
+    return oracle.run_driver(DRIVER, project, output, TIMEOUT)
 
 
 @functools.cache

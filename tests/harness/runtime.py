@@ -1,0 +1,46 @@
+"""What the runtime oracles (`tests/test_runtime_*.py`) share: their fixtures, and running a
+driver (`tests/runtime/*_driver.py`) in a fresh interpreter on a materialised fixture."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from harness.cases import FIXTURES_DIR, FixtureCase, discover_cases
+
+
+def cases_of(codes: Iterable[str]) -> list[FixtureCase]:
+    """The fixtures of these codes that exist now (they may still be being written)."""
+    if not FIXTURES_DIR.is_dir():
+        return []
+    wanted = set(codes)
+    return [case for case in discover_cases() if case.code in wanted]
+
+
+def run_driver(driver: Path, project: Path, output: Path, timeout: float) -> dict[str, Any]:
+    """Run `python DRIVER PROJECT OUTPUT` (no bytecode written into the fixture, no stdin) and
+    return the JSON it wrote; a driver that crashes or reports `driver_error` fails the test."""
+    environment = dict(os.environ)
+    environment["PYTHONDONTWRITEBYTECODE"] = "1"
+    result = subprocess.run(
+        [sys.executable, str(driver), str(project), str(output)],
+        cwd=project.parent,
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert result.returncode == 0 and output.is_file(), (
+        f"the driver failed:\n{result.stdout}{result.stderr}"
+    )
+    runtime: dict[str, Any] = json.loads(output.read_text(encoding="utf-8"))
+    error = runtime.get("driver_error") if isinstance(runtime, dict) else None
+    assert error is None, f"the driver failed:\n{error}"
+    return runtime
