@@ -10,9 +10,12 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from fastapi_prod_lint.core.imports import FUNCTION_NODES, walk_own_scope
 from fastapi_prod_lint.core.naming import names_term, words
+from fastapi_prod_lint.core.request_path import serving_function
+from fastapi_prod_lint.core.rule import Rule
 
 if TYPE_CHECKING:
     from fastapi_prod_lint.core.context import FunctionNode, ModuleContext
+    from fastapi_prod_lint.core.finding import Finding
 
 MUTATING_METHODS = frozenset({"update", "append", "extend", "insert", "setdefault", "__setitem__"})
 KEYED_METHODS = frozenset({"setdefault", "__setitem__"})
@@ -383,3 +386,45 @@ def declared_globals(function: FunctionNode, ctx: ModuleContext) -> frozenset[st
             for name in node.names
         )
     return found
+
+
+class WriteRule(Rule):
+    """A rule about writes made on the request path (FPL402, FPL404): the engine hands it
+    every assignment, `del` and call; `judge` says which writes it reports, and with what
+    message fields. A singleton made on first use is never reported, nor code off the path."""
+
+    def visit_Assign(self, node: ast.Assign, ctx: ModuleContext) -> Iterator[Finding]:
+        return self._check(node, ctx)
+
+    def visit_AugAssign(self, node: ast.AugAssign, ctx: ModuleContext) -> Iterator[Finding]:
+        return self._check(node, ctx)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign, ctx: ModuleContext) -> Iterator[Finding]:
+        return self._check(node, ctx)
+
+    def visit_Delete(self, node: ast.Delete, ctx: ModuleContext) -> Iterator[Finding]:
+        return self._check(node, ctx)
+
+    def visit_Call(self, node: ast.Call, ctx: ModuleContext) -> Iterator[Finding]:
+        return self._check(node, ctx)
+
+    def judge(
+        self, write: Write, node: WriteNode, function: FunctionNode, ctx: ModuleContext
+    ) -> dict[str, str] | None:
+        """The message fields of a reported write (`where` is added), None to let it be."""
+        raise NotImplementedError
+
+    def _check(self, node: WriteNode, ctx: ModuleContext) -> Iterator[Finding]:
+        function = ctx.enclosing_function()
+        if function is None:
+            return
+        for write in writes(node, ctx):
+            fields = self.judge(write, node, function, ctx)
+            if fields is None:
+                continue
+            if isinstance(write.node, ast.Attribute) and lazy_init(write.node, ctx):
+                continue
+            where = serving_function(ctx)
+            if where is None:
+                return
+            yield self.report(write.node, ctx, where=where, **fields)

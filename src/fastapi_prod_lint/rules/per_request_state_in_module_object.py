@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
 from dataclasses import dataclass
 
-from fastapi_prod_lint.core.context import ModuleContext
-from fastapi_prod_lint.core.finding import Finding
-from fastapi_prod_lint.core.request_path import serving_function
-from fastapi_prod_lint.core.rule import Rule
+from fastapi_prod_lint.core.context import FunctionNode, ModuleContext
 from fastapi_prod_lint.core.shared_state import (
+    Write,
     WriteNode,
+    WriteRule,
     chain,
     holds_identity,
-    lazy_init,
     module_object,
     under_lock,
-    writes,
 )
 
 
@@ -47,7 +43,7 @@ class Options:
     match `tokenizer` or `token_count`."""
 
 
-class PerRequestStateInModuleObject(Rule):
+class PerRequestStateInModuleObject(WriteRule):
     """FPL402: Checks for a request's identity written into a module-level object.
 
     ## What it does
@@ -141,38 +137,18 @@ class PerRequestStateInModuleObject(Rule):
     added_in = "0.1.0"
     Options = Options
 
-    def visit_Assign(self, node: ast.Assign, ctx: ModuleContext) -> Iterator[Finding]:
-        return self._check(node, ctx)
-
-    def visit_AugAssign(self, node: ast.AugAssign, ctx: ModuleContext) -> Iterator[Finding]:
-        return self._check(node, ctx)
-
-    def visit_AnnAssign(self, node: ast.AnnAssign, ctx: ModuleContext) -> Iterator[Finding]:
-        return self._check(node, ctx)
-
-    def visit_Call(self, node: ast.Call, ctx: ModuleContext) -> Iterator[Finding]:
-        return self._check(node, ctx)
-
-    def _check(self, node: WriteNode, ctx: ModuleContext) -> Iterator[Finding]:
-        function = ctx.enclosing_function()
-        if function is None:
-            return
-        terms: tuple[str, ...] = self.options.identity_names
-        for write in writes(node, ctx):
-            found = chain(write.obj)
-            if write.keyed or found.keyed or found.head is None:
-                continue
-            if not holds_identity(write, found, terms):
-                continue
-            if not module_object(found, write, ctx) or under_lock(node, ctx):
-                continue
-            if isinstance(write.node, ast.Attribute) and lazy_init(write.node, ctx):
-                continue
-            where = serving_function(ctx)
-            if where is None:
-                return
-            if isinstance(write.node, ast.Call):  # `client.headers.update(...)`
-                target = f"{ast.unparse(write.node.func)}(...)"
-            else:  # `_state['user']`, `client.token`
-                target = ast.unparse(write.node)
-            yield self.report(write.node, ctx, target=target, where=where)
+    def judge(
+        self, write: Write, node: WriteNode, function: FunctionNode, ctx: ModuleContext
+    ) -> dict[str, str] | None:
+        if isinstance(node, ast.Delete):
+            return None  # it stores nothing
+        found = chain(write.obj)
+        if write.keyed or found.keyed or found.head is None:
+            return None
+        if not holds_identity(write, found, self.options.identity_names):
+            return None
+        if not module_object(found, write, ctx) or under_lock(node, ctx):
+            return None
+        if isinstance(write.node, ast.Call):  # `client.headers.update(...)`
+            return {"target": f"{ast.unparse(write.node.func)}(...)"}
+        return {"target": ast.unparse(write.node)}  # `_state['user']`, `client.token`

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
 
 from fastapi_prod_lint.core.context import FunctionNode, ModuleContext
-from fastapi_prod_lint.core.finding import Finding
-from fastapi_prod_lint.core.request_path import serving_function
-from fastapi_prod_lint.core.rule import Rule
-from fastapi_prod_lint.core.shared_state import WriteNode, lazy_init, local_import, writes
+from fastapi_prod_lint.core.shared_state import Write, WriteNode, WriteRule, local_import
 
 CLASS_METHOD = frozenset({"builtins.classmethod"})
 
 
-class PerRequestStateOnAppOrClass(Rule):
+class PerRequestStateOnAppOrClass(WriteRule):
     """FPL404: Checks for request data written on the app object or on a class.
 
     ## What it does
@@ -89,38 +85,13 @@ class PerRequestStateOnAppOrClass(Rule):
     fix_title = "Keep it on `request.state`, return it from a dependency, or use a `ContextVar`"
     added_in = "0.1.0"
 
-    def visit_Assign(self, node: ast.Assign, ctx: ModuleContext) -> Iterator[Finding]:
-        return self._check(node, ctx)
-
-    def visit_AugAssign(self, node: ast.AugAssign, ctx: ModuleContext) -> Iterator[Finding]:
-        return self._check(node, ctx)
-
-    def visit_AnnAssign(self, node: ast.AnnAssign, ctx: ModuleContext) -> Iterator[Finding]:
-        return self._check(node, ctx)
-
-    def visit_Delete(self, node: ast.Delete, ctx: ModuleContext) -> Iterator[Finding]:
-        return self._check(node, ctx)
-
-    def visit_Call(self, node: ast.Call, ctx: ModuleContext) -> Iterator[Finding]:
-        return self._check(node, ctx)
-
-    def _check(self, node: WriteNode, ctx: ModuleContext) -> Iterator[Finding]:
-        function = ctx.enclosing_function()
-        if function is None:
-            return
-        for write in writes(node, ctx):
-            if write.attr is None:
-                continue
-            owner = _owner(write.obj, function, ctx)
-            if owner is None:
-                continue
-            if isinstance(write.node, ast.Attribute) and lazy_init(write.node, ctx):
-                continue
-            where = serving_function(ctx)
-            if where is None:
-                return
-            target = f"{ast.unparse(write.obj)}.{write.attr}"
-            yield self.report(write.node, ctx, target=target, where=where, owner=owner)
+    def judge(
+        self, write: Write, node: WriteNode, function: FunctionNode, ctx: ModuleContext
+    ) -> dict[str, str] | None:
+        owner = _owner(write.obj, function, ctx) if write.attr is not None else None
+        if owner is None:
+            return None
+        return {"target": f"{ast.unparse(write.obj)}.{write.attr}", "owner": owner}
 
 
 def _owner(obj: ast.expr, function: FunctionNode, ctx: ModuleContext) -> str | None:
