@@ -144,6 +144,8 @@ def test_the_demo_app_reports_exactly_the_planted_mistakes(capsys):
         "# table model: sends hashed_password": ("FPL301", "FPL304"),
         "# not fully defined at runtime": ("FPL501",),
         "# global auth state": ("FPL401",),
+        "# fat handler": ("FPL201",),
+        "# no service layer": ("FPL203",),
     }
     planted: dict[str, set[tuple[str, int]]] = {}
     for path in examples.rglob("*.py"):

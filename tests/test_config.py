@@ -113,3 +113,17 @@ def test_invalid_toml_is_a_config_error(tmp_path, capsys):
 def test_settings_from_table_rejects_a_non_table():
     with pytest.raises(ConfigError, match="must be a table"):
         settings_from_table([], "pyproject.toml")  # type: ignore[arg-type]
+
+
+def test_integer_options_from_flake8_and_pylint_lists():
+    """flake8 and pylint hand every `--fpl-*` option over as a comma-separated list."""
+    from types import SimpleNamespace
+
+    from fastapi_prod_lint.core.config import options_from_namespace
+
+    namespace = SimpleNamespace(fpl_min_business_rules=["1"], fpl_max_nesting=" 6 ")
+    assert options_from_namespace(namespace) == {"min-business-rules": 1, "max-nesting": 6}
+    with pytest.raises(
+        ConfigError, match="--fpl-max-statements: `max-statements` must be an integer"
+    ):
+        options_from_namespace(SimpleNamespace(fpl_max_statements=["many"]))

@@ -95,3 +95,11 @@ def test_a_file_that_does_not_parse_is_flake8s_e999_and_the_run_goes_on(tmp_path
     assert "app/broken.py:1:" in result.stdout and " E999 " in result.stdout
     assert "app/routes.py:8:5: FPL101" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_an_integer_option_on_the_command_line(tmp_path):
+    root = make_project(tmp_path)
+    assert flake8(root, "--fpl-min-business-rules=1", "app") == flake8(root, "app")
+    result = run(["flake8", "--fpl-max-nesting=deep", "app"], root)
+    assert result.returncode != 0
+    assert "`max-nesting` must be an integer" in result.stderr

@@ -14,7 +14,7 @@ from app.deps import CurrentUser, make_token
 from app.models import User, UserPublic
 from app.schemas import LoginRequest, PasswordChange, UserCreate
 
-router = APIRouter(prefix="/users", tags=["users"])
+router = APIRouter(prefix="/users", tags=["users"])  # no service layer
 
 
 def hash_password(password: str, salt: bytes | None = None) -> str:
@@ -38,7 +38,7 @@ def create_user(payload: UserCreate, session: SessionDep):
 
 
 @router.post("/token")
-async def login(payload: LoginRequest, session: SessionDep):
+async def login(payload: LoginRequest, session: SessionDep):  # fat handler
     user = session.exec(select(User).where(User.email == payload.email)).first()  # blocking
     if user is None or not verify_password(payload.password, user.hashed_password):  # blocking via a sync helper
         nap(1)  # blocking
@@ -70,7 +70,7 @@ def read_user(user_id: int, session: SessionDep, user: CurrentUser):
 
 
 @router.put("/{user_id}/password", response_model=User)  # table model: sends hashed_password
-def change_password(user_id: int, payload: PasswordChange, session: SessionDep, user: CurrentUser):
+def change_password(user_id: int, payload: PasswordChange, session: SessionDep, user: CurrentUser):  # fat handler
     target = session.exec(select(User).where(User.id == user_id)).first()
     if target is None:
         raise HTTPException(status_code=404, detail="User not found")

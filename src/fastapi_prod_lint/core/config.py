@@ -248,8 +248,27 @@ def options_from_namespace(namespace: object) -> dict[str, Any]:
     for key, (_, option) in option_specs().items():
         value = getattr(namespace, "fpl_" + key.replace("-", "_"), None)
         if value is not None:
+            value = _scalar_from_list(value, option)
             found[key] = coerce_option(key, option, value, f"--fpl-{key}")
     return found
+
+
+def _scalar_from_list(value: Any, option: dataclasses.Field[Any]) -> Any:
+    """flake8 and pylint parse every option as a comma-separated list: `--fpl-max-nesting=3`
+    arrives as `["3"]`, which an integer or boolean option reads as 3."""
+    default = _default(option)
+    if isinstance(default, tuple) or not isinstance(value, (list, tuple, str)):
+        return value
+    text = value if isinstance(value, str) else ",".join(value)
+    text = text.strip()
+    if isinstance(default, bool):
+        return {"true": True, "false": False}.get(text.lower(), text)
+    if isinstance(default, int):
+        try:
+            return int(text)
+        except ValueError:
+            return text  # reported by `coerce_option`, naming the option
+    return text
 
 
 def parse_code_list(value: str | Sequence[str], where: str) -> tuple[str, ...]:

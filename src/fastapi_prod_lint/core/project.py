@@ -406,6 +406,13 @@ class ProjectIndex:
         alias = definition.module.aliases.get(definition.name)
         return None if alias is None else alias.annotated_type
 
+    def created_by(self, dotted: str) -> str | None:
+        """The canonical callee of the module-level `x = call(...)` that binds a project name
+        (`stock_db = databases.Database(url)` -> `databases.Database`)."""
+        definition = self.definition(dotted)
+        site = definition.module.assigns.get(definition.name) if definition is not None else None
+        return None if site is None else self.canonical(site.func)
+
     def variable_type(self, dotted: str) -> str | None:
         """The type expression of a module-level variable of the project."""
         definition = self.definition(dotted)

@@ -36,7 +36,8 @@ class FastAPIFacts:
     def __init__(self) -> None:
         self.routers: dict[str, Router] = {}
         self.roles: dict[str, list[Role]] = {}  # function dotted name -> roles
-        self.include_prefixes: dict[str, list[str]] = {}
+        # router -> [(the router or app that includes it, the include's prefix), ...]
+        self.include_prefixes: dict[str, list[tuple[str, str]]] = {}
         self._raw_roles: dict[str, list[tuple[str, str]]] = {}
 
     def roles_of(self, dotted: str) -> list[Role]:
@@ -102,12 +103,19 @@ class FastAPIFacts:
         return facts
 
     def full_path(self, router: str, path: str) -> str:
-        """The route path with the router's prefix and its single `include_router` prefix."""
+        """The route path with the router's prefix and those of the routers that include it
+        (`app.include_router(api, prefix="/api/v1")`, `api.include_router(items.router)`),
+        followed while each router is included exactly one way."""
+        return f"{self._outer(router, frozenset())}{path}" or "/"
+
+    def _outer(self, router: str, seen: frozenset[str]) -> str:
         found = self.routers.get(router)
         prefix = found.prefix if found else ""
-        includes = self.include_prefixes.get(router, [])
-        outer = includes[0] if len(set(includes)) == 1 else ""
-        return f"{outer}{prefix}{path}" or "/"
+        includes = {tuple(include) for include in self.include_prefixes.get(router, [])}
+        if len(includes) != 1 or router in seen:
+            return prefix
+        [(parent, include_prefix)] = includes
+        return f"{self._outer(parent, seen | {router})}{include_prefix}{prefix}"
 
 
 def _string(arg: Arg | None) -> str:
@@ -153,7 +161,8 @@ def _registration_call(
     if method == "include_router" and site.args:
         for router in _names(site.args[0]):
             prefix = _string(site.kwarg("prefix"))
-            facts.include_prefixes.setdefault(index.canonical(router), []).append(prefix)
+            includes = facts.include_prefixes.setdefault(index.canonical(router), [])
+            includes.append((receiver, prefix))
     elif method in ("add_api_route", "add_api_websocket_route") and len(site.args) >= 2:
         path = facts.full_path(receiver, _string(site.args[0]))
         methods = [_string(m).upper() for m in (site.kwarg("methods") or Arg("list")).items]

@@ -186,7 +186,7 @@ def _is_lock(expr: ast.expr, ctx: ModuleContext) -> bool:
     if any(word in LOCK_WORDS for word in words(last)) or ctx.type_of(expr) in LOCK_CLASSES:
         return True
     dotted = ctx.qualified_name(expr)  # `refresh_guard = asyncio.Lock()` at module level
-    return dotted is not None and created_by(dotted, ctx) in LOCK_CLASSES
+    return dotted is not None and ctx.index.created_by(dotted) in LOCK_CLASSES
 
 
 def request_data(ctx: ModuleContext) -> frozenset[str]:
@@ -239,7 +239,7 @@ def reads_context_var(expr: ast.AST, ctx: ModuleContext) -> bool:
             and node.func.attr == "get"
         ):
             dotted = ctx.qualified_name(node.func.value)
-            if dotted is not None and created_by(dotted, ctx) in CONTEXT_VARS:
+            if dotted is not None and ctx.index.created_by(dotted) in CONTEXT_VARS:
                 return True
     return False
 
@@ -357,19 +357,12 @@ def module_object(found: Chain, write: Write, ctx: ModuleContext) -> bool:
         return False
     if index.class_(dotted) is not None:
         return bool(found.names)  # `Service.user = u` is FPL404's; deeper writes are ours
-    return created_by(dotted, ctx) not in CONTEXT_VARS
+    return ctx.index.created_by(dotted) not in CONTEXT_VARS
 
 
 def local_import(name: str, ctx: ModuleContext) -> bool:
     """`name` is imported inside one of the functions the walk is in (`import os`)."""
     return any(name in ctx.local_scope(scope).imports for scope in ctx.function_scopes())
-
-
-def created_by(dotted: str, ctx: ModuleContext) -> str | None:
-    """The callee of the module-level `x = call(...)` that binds a project name."""
-    definition = ctx.index.definition(dotted)
-    site = definition.module.assigns.get(definition.name) if definition is not None else None
-    return None if site is None else ctx.index.canonical(site.func)
 
 
 def declared_globals(function: FunctionNode, ctx: ModuleContext) -> frozenset[str]:
