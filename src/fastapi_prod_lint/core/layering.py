@@ -145,7 +145,8 @@ class _Reader:
     def read(self, function: FunctionDef) -> None:
         ctx = self.ctx
         saved = ctx.scopes
-        ctx.scopes = saved[:1] if function in ctx.scopes[0].node.body else list(saved)  # type: ignore[attr-defined]
+        module_level = function in getattr(saved[0].node, "body", ())
+        ctx.scopes = saved[:1] if module_level else list(saved)
         ctx.push_scope(function)
         try:
             self._read_body(function)
@@ -180,10 +181,7 @@ class _Reader:
                     flow += 1
                 if self._from_query(node.test):
                     decisions += 1
-            elif (
-                isinstance(node, (ast.For, ast.AsyncFor, ast.While, ast.Try, *_TRY_STAR))
-                or type(node).__name__ == "Match"
-            ):
+            elif isinstance(node, FLOW_NODES) or type(node).__name__ == "Match":
                 flow += 1
         if flow or guards > 1:
             self.facts.add_rule("control flow")
