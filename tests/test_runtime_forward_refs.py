@@ -53,9 +53,7 @@ from typing import Any
 import pytest
 from harness import runtime as oracle
 from harness.cases import FixtureCase
-from harness.frontends import relative
 
-from fastapi_prod_lint import check_paths
 from fastapi_prod_lint.core.config import load_settings
 from fastapi_prod_lint.rules import RULES_BY_CODE
 
@@ -90,11 +88,7 @@ ROUTE_EXCEPTIONS: dict[str, str] = {
 }
 
 
-def forward_ref_cases() -> list[FixtureCase]:
-    return oracle.cases_of(CODES)
-
-
-CASES = forward_ref_cases()
+CASES = oracle.cases_of(CODES)
 
 
 # -- the two sides -----------------------------------------------------------------------------
@@ -102,25 +96,11 @@ def run_driver(project: Path, output: Path) -> dict[str, Any]:
     return oracle.run_driver(DRIVER, project, output, TIMEOUT)
 
 
-@dataclass(frozen=True)
-class Found:
-    """One FPL50x finding: project-relative path, line, code, message."""
-
-    path: str
-    line: int
-    code: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line} {self.code} {self.message}"
+Found = oracle.Found
 
 
 def lint(project: Path) -> list[Found]:
-    return [
-        Found(relative(finding.path, project), finding.line, finding.code, finding.message)
-        for finding in check_paths([str(project)], use_cache=False, jobs=1)
-        if finding.code in CODES
-    ]
+    return oracle.lint(project, CODES)
 
 
 def enabled_codes(project: Path) -> set[str]:

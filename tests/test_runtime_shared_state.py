@@ -48,16 +48,13 @@ import re
 import tempfile
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from harness import runtime as oracle
 from harness.cases import FixtureCase
-from harness.frontends import relative
 
-from fastapi_prod_lint import check_paths
 from fastapi_prod_lint.rules import RULES_BY_CODE
 
 for _needed in ("fastapi", "httpx"):
@@ -124,25 +121,11 @@ def runtimes_of(cases: Iterable[FixtureCase]) -> dict[FixtureCase, dict[str, Any
         return dict(zip(cases, pool.map(runtime_of, cases), strict=True))
 
 
-@dataclass(frozen=True)
-class Found:
-    """One FPL40x finding: project-relative path, line, code, message."""
-
-    path: str
-    line: int
-    code: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line} {self.code} {self.message}"
+Found = oracle.Found
 
 
 def lint(project: Path) -> list[Found]:
-    return [
-        Found(relative(finding.path, project), finding.line, finding.code, finding.message)
-        for finding in check_paths([str(project)], use_cache=False, jobs=1)
-        if finding.code in CODES
-    ]
+    return oracle.lint(project, CODES)
 
 
 # -- reading the runtime -----------------------------------------------------------------------

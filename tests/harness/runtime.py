@@ -8,10 +8,13 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fastapi_prod_lint import check_paths
 from harness.cases import FIXTURES_DIR, FixtureCase, discover_cases
+from harness.frontends import relative
 
 
 def cases_of(codes: Iterable[str]) -> list[FixtureCase]:
@@ -44,3 +47,27 @@ def run_driver(driver: Path, project: Path, output: Path, timeout: float) -> dic
     error = runtime.get("driver_error") if isinstance(runtime, dict) else None
     assert error is None, f"the driver failed:\n{error}"
     return runtime
+
+
+@dataclass(frozen=True)
+class Found:
+    """One finding of the linter, as the oracles compare it: project-relative path, line, code,
+    message."""
+
+    path: str
+    line: int
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line} {self.code} {self.message}"
+
+
+def lint(project: Path, codes: Iterable[str]) -> list[Found]:
+    """The linter's findings of these codes on a materialised fixture (no cache, one process)."""
+    wanted = set(codes)
+    return [
+        Found(relative(finding.path, project), finding.line, finding.code, finding.message)
+        for finding in check_paths([str(project)], use_cache=False, jobs=1)
+        if finding.code in wanted
+    ]
