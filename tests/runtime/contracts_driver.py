@@ -61,6 +61,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from driver_common import example, resolve
+
 REGISTRATIONS = {
     "get",
     "post",
@@ -413,15 +415,6 @@ def route_openapi(route: Any) -> dict[str, Any]:
     return get_openapi(title="fixture", version="0", routes=[route])
 
 
-def resolve(schema: Any, document: dict[str, Any]) -> Any:
-    while isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
-        target: Any = document
-        for part in schema["$ref"].removeprefix("#/").split("/"):
-            target = target.get(part, {}) if isinstance(target, dict) else {}
-        schema = target
-    return schema
-
-
 def schema_objects(schema: Any, document: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """Every object schema with `properties` reachable from `schema`, each once."""
     pending, seen = [schema], set()
@@ -476,48 +469,6 @@ def operation_of(document: dict[str, Any], method: str) -> dict[str, Any]:
 
 
 # -- one call ------------------------------------------------------------------------------------
-def example(schema: Any, document: dict[str, Any], depth: int = 0) -> Any:
-    """A value valid for simple schemas: what a client could send without knowing more."""
-    schema = resolve(schema, document)
-    if not isinstance(schema, dict) or depth > 8:
-        return None
-    if "const" in schema:
-        return schema["const"]
-    if schema.get("enum"):
-        return schema["enum"][0]
-    if "default" in schema:
-        return schema["default"]
-    for key in ("anyOf", "oneOf", "allOf"):
-        options = [o for o in schema.get(key, []) if resolve(o, document).get("type") != "null"]
-        if options:
-            return example(options[0], document, depth + 1)
-    kind = schema.get("type")
-    if kind == "integer":
-        return max(1, schema.get("minimum", 1))
-    if kind == "number":
-        return float(max(1, schema.get("minimum", 1)))
-    if kind == "boolean":
-        return True
-    if kind == "array":
-        return []
-    if kind == "string":
-        formats = {
-            "date-time": "2024-01-01T00:00:00",
-            "date": "2024-01-01",
-            "time": "00:00:00",
-            "email": "fixture@example.com",
-            "uuid": "00000000-0000-0000-0000-000000000001",
-            "uri": "https://example.com/",
-        }
-        text = formats.get(schema.get("format", ""), "fixture")
-        return text.ljust(schema.get("minLength", 0), "x")
-    properties = schema.get("properties") or {}
-    return {
-        name: example(properties.get(name, {}), document, depth + 1)
-        for name in schema.get("required", [])
-    }
-
-
 def request_for(route_path: str, method: str, operation: dict, document: dict) -> dict:
     """The keyword arguments of `TestClient.request` for one call of the route."""
     path = route_path

@@ -72,16 +72,16 @@ import contextlib
 import importlib
 import importlib.util
 import inspect
-import json
 import re
 import sys
 import traceback
 import typing
-import warnings
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from driver_common import example, main
 
 NOT_FULLY_DEFINED = "class-not-fully-defined"
 REBUILDS = {"model_rebuild", "update_forward_refs", "rebuild_dataclass"}
@@ -316,59 +316,6 @@ def kind(cls: type) -> str:
 
 
 # -- one payload ------------------------------------------------------------------------------
-def resolve(schema: Any, document: dict[str, Any]) -> Any:
-    while isinstance(schema, dict) and isinstance(schema.get("$ref"), str):
-        target: Any = document
-        for part in schema["$ref"].removeprefix("#/").split("/"):
-            target = target.get(part, {}) if isinstance(target, dict) else {}
-        schema = target
-    return schema
-
-
-def example(schema: Any, document: dict[str, Any], depth: int = 0) -> Any:
-    """A value valid for simple schemas: defaults, and the required properties filled."""
-    schema = resolve(schema, document)
-    if not isinstance(schema, dict) or depth > 8:
-        return None
-    if "const" in schema:
-        return schema["const"]
-    if schema.get("enum"):
-        return schema["enum"][0]
-    if "default" in schema:
-        return schema["default"]
-    for key in ("anyOf", "oneOf", "allOf"):
-        options = [o for o in schema.get(key, []) if resolve(o, document).get("type") != "null"]
-        if options:
-            return example(options[0], document, depth + 1)
-    kind = schema.get("type")
-    if kind == "integer":
-        return max(1, schema.get("minimum", 1))
-    if kind == "number":
-        return float(max(1, schema.get("minimum", 1)))
-    if kind == "boolean":
-        return True
-    if kind == "array":
-        return []
-    if kind == "null":
-        return None
-    if kind == "string":
-        formats = {
-            "date-time": "2024-01-01T00:00:00",
-            "date": "2024-01-01",
-            "time": "00:00:00",
-            "email": "fixture@example.com",
-            "uuid": "00000000-0000-0000-0000-000000000001",
-            "uri": "https://example.com/",
-        }
-        text = formats.get(schema.get("format", ""), "fixture")
-        return text.ljust(schema.get("minLength", 0), "x")
-    properties = schema.get("properties") or {}
-    return {
-        name: example(properties.get(name, {}), document, depth + 1)
-        for name in schema.get("required", [])
-    }
-
-
 # -- using a model ----------------------------------------------------------------------------
 def use(cls: type) -> dict[str, dict[str, Any]]:
     """The three steps on one class: schema, validate, instantiate."""
@@ -780,16 +727,5 @@ def run(fixture: Fixture) -> dict[str, Any]:
     return result
 
 
-def main(arguments: list[str] = sys.argv[1:]) -> None:
-    project, output = arguments
-    warnings.simplefilter("ignore")
-    try:
-        result = run(Fixture(Path(project)))
-        result["driver_error"] = None
-    except BaseException:  # the driver's own failure: reported, never hidden
-        result = {"driver_error": traceback.format_exc()}
-    Path(output).write_text(json.dumps(result, indent=1, sort_keys=True), encoding="utf-8")
-
-
 if __name__ == "__main__":
-    main()
+    main(lambda project: run(Fixture(project)), sys.argv[1:])

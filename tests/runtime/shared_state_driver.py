@@ -50,13 +50,13 @@ import asyncio
 import contextlib
 import importlib
 import importlib.util
-import json
 import re
 import sys
 import traceback
-import warnings
 from pathlib import Path
 from typing import Any
+
+from driver_common import main
 
 USERS = ("alice", "bob")
 ROUNDS = 5
@@ -276,16 +276,5 @@ def run(fixture: Fixture) -> dict[str, Any]:
     return result
 
 
-def main(arguments: list[str] = sys.argv[1:]) -> None:
-    project, output = arguments
-    warnings.simplefilter("ignore")
-    try:
-        result = run(Fixture(Path(project)))
-        result["driver_error"] = None
-    except BaseException:  # the driver's own failure: reported, never hidden
-        result = {"driver_error": traceback.format_exc()}
-    Path(output).write_text(json.dumps(result, indent=1, sort_keys=True), encoding="utf-8")
-
-
 if __name__ == "__main__":
-    main()
+    main(lambda project: run(Fixture(project)), sys.argv[1:])
