@@ -355,7 +355,7 @@ def _own_helpers(function: FunctionDef, ctx: ModuleContext) -> Iterator[Function
     module_node = ctx.scopes[0].node
     if function not in getattr(module_node, "body", ()):
         return
-    summary = ctx.index.modules.get(ctx.module) if ctx.module in ctx.index.modules else None
+    summary = ctx.index.modules.get(ctx.module)
     if summary is None:
         return
     prefix = f"{ctx.module}."

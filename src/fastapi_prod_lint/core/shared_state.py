@@ -345,9 +345,7 @@ def module_object(found: Chain, write: Write, ctx: ModuleContext) -> bool:
     head = found.head
     assert head is not None
     function = ctx.enclosing_function()
-    if head.id not in ctx.bindings and not local_import(head.id, ctx):  # a local, or a global
-        return function is not None and head.id in declared_globals(function, ctx)
-    dotted = ctx.qualified_name(head)
+    dotted = module_level_name(head, ctx)
     if dotted is None:  # a local, unless a `global` names it before the module binds it
         return function is not None and head.id in declared_globals(function, ctx)
     if dotted.startswith("builtins.") or dotted in ctx.index.fastapi.routers:
@@ -360,9 +358,16 @@ def module_object(found: Chain, write: Write, ctx: ModuleContext) -> bool:
     return ctx.index.created_by(dotted) not in CONTEXT_VARS
 
 
-def local_import(name: str, ctx: ModuleContext) -> bool:
-    """`name` is imported inside one of the functions the walk is in (`import os`)."""
-    return any(name in ctx.local_scope(scope).imports for scope in ctx.function_scopes())
+def module_level_name(name: ast.Name, ctx: ModuleContext) -> str | None:
+    """The canonical name a name refers to when the module binds it or a function the walk is
+    in imports it (`import os`); None for locals and parameters. Most written names are locals
+    (`self`), so the module's bindings are asked first and the walk's types only then."""
+    scopes = ctx.function_scopes()
+    if name.id not in ctx.bindings and not any(
+        name.id in ctx.local_scope(scope).imports for scope in scopes
+    ):
+        return None
+    return ctx.qualified_name(name)
 
 
 def declared_globals(function: FunctionNode, ctx: ModuleContext) -> frozenset[str]:

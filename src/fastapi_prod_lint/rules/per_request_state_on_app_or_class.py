@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 
 from fastapi_prod_lint.core.context import FunctionNode, ModuleContext
-from fastapi_prod_lint.core.shared_state import Write, WriteNode, WriteRule, local_import
+from fastapi_prod_lint.core.shared_state import Write, WriteNode, WriteRule, module_level_name
 
 CLASS_METHOD = frozenset({"builtins.classmethod"})
 
@@ -102,7 +102,9 @@ def _owner(obj: ast.expr, function: FunctionNode, ctx: ModuleContext) -> str | N
         inner = obj.value  # `request.app.state`, `app.state`
         is_state = obj.attr == "state"
         app_state = isinstance(inner, ast.Attribute) and inner.attr == "app"
-        return "app object" if is_state and (app_state or _is_app(inner, ctx)) else None
+        if is_state and (app_state or _is_app(ctx.qualified_name(inner), ctx)):
+            return "app object"
+        return None
     if isinstance(obj, ast.Call):  # `type(self)`
         is_type = ctx.qualified_name(obj.func) == "builtins.type" and len(obj.args) == 1
         return "class" if is_type else None
@@ -110,16 +112,15 @@ def _owner(obj: ast.expr, function: FunctionNode, ctx: ModuleContext) -> str | N
         return None
     if _is_cls(obj, function, ctx):
         return "class"
-    if obj.id not in ctx.bindings and not local_import(obj.id, ctx):
-        return None  # a local or a parameter (`self`): the walk need not type it
-    if _is_app(obj, ctx):
+    dotted = module_level_name(obj, ctx)
+    if dotted is None:
+        return None  # a local or a parameter (`self`)
+    if _is_app(dotted, ctx):
         return "app object"
-    dotted = ctx.qualified_name(obj)
-    return "class" if dotted is not None and ctx.index.class_(dotted) is not None else None
+    return "class" if ctx.index.class_(dotted) is not None else None
 
 
-def _is_app(expr: ast.expr, ctx: ModuleContext) -> bool:
-    dotted = ctx.qualified_name(expr)
+def _is_app(dotted: str | None, ctx: ModuleContext) -> bool:
     router = ctx.index.fastapi.routers.get(dotted) if dotted else None
     return router is not None and router.is_app
 

@@ -187,7 +187,7 @@ def _imports_service_layer(ctx: ModuleContext, options: Options) -> bool:
     """A project module named like a service layer (`app.services.items`, `app.crud`), or a
     project name that says it is one (`from app.teams import TeamService`)."""
     names = frozenset(options.service_layer_names)
-    summary = ctx.index.modules.get(ctx.module) if ctx.module in ctx.index.modules else None
+    summary = ctx.index.modules.get(ctx.module)
     for edge in summary.imports if summary is not None else ():
         found = ctx.index.module_of(edge.target)
         if found is None:
