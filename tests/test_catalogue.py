@@ -13,6 +13,7 @@ from fastapi_prod_lint.core.blocking import BlockingAnalysis
 from fastapi_prod_lint.core.blocking_catalogue import (
     ALIASES,
     ASYNC_SESSION_CLASSES,
+    CHEAP_FILESYSTEM,
     EVERY,
     FUNCTIONS,
     METHODS,
@@ -21,6 +22,7 @@ from fastapi_prod_lint.core.blocking_catalogue import (
     Blocking,
     blocking_function,
     blocking_method,
+    cheap_directory_creation,
     returned_class,
 )
 from fastapi_prod_lint.core.blocking_catalogue import (
@@ -110,8 +112,13 @@ PEER_FUNCTIONS: dict[str, tuple[str, ...]] = {
     "ASYNC251": ("time.sleep",),
 }
 
-# flake8-async ASYNC240 also names these; they only rewrite a string and never touch the disk.
-DELIBERATELY_NOT_BLOCKING = ("os.path.normpath", "os.path._path_normpath", "os.path._joinrealpath")
+# The peers also name these; they compute a path (at most one cheap syscall: `getcwd`, a
+# `readlink` per symlink) and reviewers dismiss them as blocking calls (issue 12).
+DELIBERATELY_NOT_BLOCKING = (
+    *("os.path.normpath", "os.path._path_normpath", "os.path._joinrealpath"),
+    *("os.path.abspath", "os.path.relpath", "os.path.realpath", "os.path.expanduser"),
+)
+PATH_METHODS_NOT_BLOCKING = ("absolute", "resolve", "expanduser", "cwd", "home")
 
 PEER_METHODS: dict[str, tuple[tuple[str, str], ...]] = {
     # ruff ASYNC212 (blocking_http_call_httpx.rs), flake8-async ASYNC212 on httpx.Client
@@ -150,7 +157,14 @@ PEER_METHODS: dict[str, tuple[tuple[str, str], ...]] = {
     ("rule", "name"), [(rule, name) for rule, names in PEER_FUNCTIONS.items() for name in names]
 )
 def test_every_function_the_peers_flag_is_blocking(rule: str, name: str) -> None:
-    assert blocking_function(name) is not None, f"{rule}: {name}"
+    """What the peers flag blocks here too: by default, or under `strict-filesystem` for the
+    cheap `stat`-like checks; path arithmetic alone is left out on purpose."""
+    if name in DELIBERATELY_NOT_BLOCKING:
+        assert blocking_function(name, strict=True) is None, f"{rule}: {name}"
+        return
+    assert blocking_function(name, strict=True) is not None, f"{rule}: {name}"
+    if name not in CHEAP_FILESYSTEM:
+        assert blocking_function(name) is not None, f"{rule}: {name}"
 
 
 @pytest.mark.parametrize(
@@ -158,7 +172,29 @@ def test_every_function_the_peers_flag_is_blocking(rule: str, name: str) -> None
     [(rule, cls, method) for rule, pairs in PEER_METHODS.items() for cls, method in pairs],
 )
 def test_every_method_the_peers_flag_is_blocking(rule: str, class_name: str, method: str) -> None:
-    assert blocking_method(class_name, method) is not None, f"{rule}: {class_name}.{method}"
+    if class_name == "pathlib.Path" and method in PATH_METHODS_NOT_BLOCKING:
+        assert blocking_method(class_name, method, strict=True) is None, method
+        return
+    assert blocking_method(class_name, method, strict=True) is not None, f"{rule}: {method}"
+    if f"{class_name}.{method}" not in CHEAP_FILESYSTEM:
+        assert blocking_method(class_name, method) is not None, f"{rule}: {class_name}.{method}"
+
+
+@pytest.mark.parametrize("name", sorted(CHEAP_FILESYSTEM))
+def test_cheap_filesystem_calls_block_only_when_strict(name: str) -> None:
+    owner, _, method = name.rpartition(".")
+    if owner in METHODS:
+        assert blocking_method(owner, method) is None
+        assert blocking_method(owner, method, strict=True) is not None
+    else:
+        assert blocking_function(name) is None
+        assert blocking_function(name, strict=True) is not None
+
+
+@pytest.mark.parametrize("name", ["os.makedirs", "os.mkdir", "pathlib.Path.mkdir"])
+def test_directory_creation_is_cheap_only_with_exist_ok(name: str) -> None:
+    assert cheap_directory_creation(name, exist_ok=True)
+    assert not cheap_directory_creation(name, exist_ok=False)
 
 
 @pytest.mark.parametrize("name", DELIBERATELY_NOT_BLOCKING)
@@ -182,7 +218,7 @@ ISSUE_FUNCTIONS: dict[str, tuple[str, ...]] = {
         *(
             f"os.{name}"
             for name in words(
-                "remove unlink rename replace listdir scandir walk stat mkdir makedirs rmdir"
+                "remove unlink rename replace listdir scandir walk mkdir makedirs rmdir"
             )
         ),
         "shutil.copy",
@@ -195,8 +231,6 @@ ISSUE_FUNCTIONS: dict[str, tuple[str, ...]] = {
         "tempfile.TemporaryFile",
         "json.load",
         "pickle.load",
-        "os.path.exists",
-        "pathlib.Path.cwd",
     ),
     "database": (
         "sqlite3.connect",
@@ -335,6 +369,10 @@ def test_issue_3_method_families_are_catalogued(kind: str, class_name: str, meth
         ("queue.Queue", "put_nowait"),
         ("threading.Lock", "release"),
         ("pathlib.Path", "with_suffix"),
+        ("pathlib.Path", "absolute"),  # path arithmetic (issue 12)
+        ("pathlib.Path", "resolve"),
+        ("pathlib.Path", "exists"),  # one cheap `stat`: only under strict-filesystem
+        ("io.TextIOWrapper", "close"),  # a read handle does no I/O; a written one was flagged
         ("pathlib.PurePath", "exists"),  # PurePath does no I/O and is no alias of Path
         ("requests.Session", "__enter__"),
         ("unknown.Class", "get"),

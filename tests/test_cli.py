@@ -76,7 +76,13 @@ def test_rules_table_and_json(capsys):
     fpl101 = rows[0]
     assert fpl101["name"] == "blocking-call-in-async-route"
     assert fpl101["pylint_id"] == pylint_message_id("FPL101") == "W8811"
-    assert fpl101["options"] == {"extra-blocking-calls": [], "allowed-calls": []}
+    assert fpl101["options"] == {
+        "extra-blocking-calls": [],
+        "allowed-calls": [],
+        "strict-filesystem": False,
+        "report-lifespan-code": False,
+        "report-unserved-code": False,
+    }
     assert fpl101["summary"]
 
 

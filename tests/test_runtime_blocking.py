@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from fastapi_prod_lint import check_paths
+from fastapi_prod_lint.core.config import load_settings
 
 for _needed in ("blockbuster", "fastapi", "httpx", "sqlmodel", "requests"):
     pytest.importorskip(_needed)
@@ -51,6 +52,10 @@ BLOCKBUSTER_CANNOT_SEE = {
 
 # Blockbuster sees it; we do not flag it, on purpose.
 BLOCKBUSTER_SEES_MORE = {
+    "direct:os_stat": (
+        "one `stat` is a cheap metadata syscall: reported only under `strict-filesystem` "
+        "(issue 12: reviewers dismiss it on local disks)"
+    ),
     "direct:logging_to_file": (
         "a FileHandler writes to disk; logging calls are not in the catalogue (one log line a "
         "request is normal, and whether it blocks depends on handlers configured elsewhere)"
@@ -230,6 +235,32 @@ def test_blockbuster_sees_the_event_loop_and_not_the_threadpool(runtime):
 
 def test_every_route_was_served(runtime):
     assert sorted(runtime) == sorted(ROUTE_IDS)
+
+
+SCRIPT = PACKAGE / "cli.py"
+TEST_MODULE = APPS / "tests" / "test_rtapps.py"
+
+
+def test_scripts_and_tests_beside_the_apps_are_not_reported(findings):
+    """The same blocking helpers the routes call, called from a script with its own loop and
+    from a test: not reported by default, reported with `report-unserved-code` (so the
+    silence comes from where the code runs, not from a helper the rules cannot see)."""
+    quiet = {str(SCRIPT.resolve()), str(TEST_MODULE.resolve())}
+    assert not [finding for finding in findings if finding[0] in quiet]
+    everywhere = load_settings(APPS).override(
+        exclude=(), options={"report-unserved-code": True}
+    )
+    reported = {
+        (Path(finding.path).name, finding.code)
+        for finding in check_paths([str(APPS)], everywhere, use_cache=False, jobs=1)
+        if Path(finding.path).resolve() in (SCRIPT.resolve(), TEST_MODULE.resolve())
+    }
+    assert reported == {
+        ("cli.py", "FPL101"),
+        ("cli.py", "FPL102"),
+        ("test_rtapps.py", "FPL101"),
+        ("test_rtapps.py", "FPL102"),
+    }
 
 
 def test_the_tables_name_real_routes():

@@ -4,14 +4,22 @@ project's sync helpers that reach one at any depth. FPL101 and FPL102 share this
 from __future__ import annotations
 
 import ast
+import dataclasses
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
-from fastapi_prod_lint.core.blocking_catalogue import blocking_function, blocking_method
+from fastapi_prod_lint.core.blocking_catalogue import (
+    Blocking,
+    blocking_function,
+    blocking_method,
+    cheap_directory_creation,
+)
 
 if TYPE_CHECKING:
     from fastapi_prod_lint.core.context import ModuleContext
+    from fastapi_prod_lint.core.finding import Finding
     from fastapi_prod_lint.core.project import ProjectIndex
-    from fastapi_prod_lint.core.summary import CallSite, FunctionInfo
+    from fastapi_prod_lint.core.summary import Arg, CallSite, FunctionInfo
 
 EXTRA_ALTERNATIVE = "an async equivalent, or `await asyncio.to_thread(...)`"
 
@@ -19,6 +27,7 @@ EXTRA_ALTERNATIVE = "an async equivalent, or `await asyncio.to_thread(...)`"
 class Blocker(NamedTuple):
     name: str  # what blocks, as messages show it: `time.sleep`, `requests.Session.get`
     alternative: str
+    kind: str = "extra"  # the catalogue's family (`file`, `http`, ...): findings group by it
 
 
 class Callee(NamedTuple):
@@ -34,45 +43,59 @@ Chain = tuple[tuple[str, ...], Blocker]  # the project hops, then what blocks
 class BlockingAnalysis:
     """Blocking facts of one project under one set of options, memoised."""
 
-    def __init__(self, index: ProjectIndex, extra: tuple[str, ...], allowed: tuple[str, ...]):
+    def __init__(
+        self,
+        index: ProjectIndex,
+        extra: tuple[str, ...],
+        allowed: tuple[str, ...],
+        strict: bool = False,
+    ):
         self.index = index
         self.extra = frozenset(extra)
         self.allowed = frozenset(allowed)
+        self.strict = strict  # `strict-filesystem`: cheap `stat`-like checks block too
         self.chains: dict[str, Chain | None] = {}
 
     # -- one call ---------------------------------------------------------------------------
-    def function(self, dotted: str) -> Callee:
-        """A call of the canonical dotted name `dotted`."""
-        blocker = self._catalogue(dotted, blocking_function(dotted))
+    def function(self, dotted: str, exist_ok: bool = False) -> Callee:
+        """A call of the canonical dotted name `dotted` (`exist_ok=True` among its arguments)."""
+        known = blocking_function(dotted, self.strict)
+        if known is not None and not self.strict and cheap_directory_creation(dotted, exist_ok):
+            known = None
+        blocker = self._catalogue(dotted, known)
         if blocker is not None:
             return Callee(blocker)
         target = self.index.call_target(dotted)
         if isinstance(target, tuple):
-            return self.method(*target)
+            return self.method(*target, exist_ok=exist_ok)
         return Callee(function=target)
 
-    def method(self, class_name: str, name: str) -> Callee:
+    def method(self, class_name: str, name: str, exist_ok: bool = False) -> Callee:
         """A call of method `name` on an instance of `class_name`."""
-        blocker = self._catalogue(f"{class_name}.{name}", blocking_method(class_name, name))
+        qualified = f"{class_name}.{name}"
+        known = blocking_method(class_name, name, self.strict)
+        if known is not None and not self.strict and cheap_directory_creation(qualified, exist_ok):
+            known = None
+        blocker = self._catalogue(qualified, known)
         if blocker is not None:
             return Callee(blocker)
         return Callee(function=self.index.method_key(class_name, name))
 
     def site(self, site: CallSite) -> Callee:
         """A call recorded in a module summary."""
+        exist_ok = _true(site.kwarg("exist_ok"))
         if site.receiver_type:
             held = self.index.resolve_type(site.receiver_type)
-            return self.method(held, site.func) if held else Callee()
+            return self.method(held, site.func, exist_ok) if held else Callee()
         if site.func.startswith("~"):
             return Callee()
-        return self.function(self.index.canonical(site.func))
+        return self.function(self.index.canonical(site.func), exist_ok)
 
-    def _catalogue(self, name: str, known: object) -> Blocker | None:
+    def _catalogue(self, name: str, known: Blocking | None) -> Blocker | None:
         if name in self.allowed:
             return None
-        alternative = getattr(known, "alternative", None)
-        if alternative:
-            return Blocker(name, alternative)
+        if known is not None:
+            return Blocker(name, known.alternative, known.kind)
         if name in self.extra:
             return Blocker(name, EXTRA_ALTERNATIVE)
         return None
@@ -107,7 +130,7 @@ class BlockingAnalysis:
         complete = True
         result: Chain | None = None
         callees = []
-        for site in info.calls:
+        for site in sorted(info.calls, key=_position):  # the chain names the first blocker
             callee = self.site(site)
             if callee.blocker is not None:
                 result = ((), callee.blocker)
@@ -137,27 +160,41 @@ def hop_label(key: str) -> str:
     return f"{key.partition('.')[2] or key}()"
 
 
+def _position(site: CallSite) -> tuple[int, int]:
+    return site.line, site.col
+
+
+def _true(arg: Arg | None) -> bool:
+    return arg is not None and arg.kind == "const" and arg.value == "True"
+
+
 def analysis_for(
-    index: ProjectIndex, extra: tuple[str, ...], allowed: tuple[str, ...]
+    index: ProjectIndex, extra: tuple[str, ...], allowed: tuple[str, ...], strict: bool = False
 ) -> BlockingAnalysis:
-    key = ("blocking", extra, allowed)
+    key = ("blocking", extra, allowed, strict)
     found = index.analyses.get(key)
     if not isinstance(found, BlockingAnalysis):
-        found = index.analyses[key] = BlockingAnalysis(index, extra, allowed)
+        found = index.analyses[key] = BlockingAnalysis(index, extra, allowed, strict)
     return found
 
 
 def resolve_call(node: ast.Call, ctx: ModuleContext, analysis: BlockingAnalysis) -> Callee:
     """What a call in the module being checked reaches."""
+    exist_ok = any(
+        keyword.arg == "exist_ok"
+        and isinstance(keyword.value, ast.Constant)
+        and keyword.value.value is True
+        for keyword in node.keywords
+    )
     dotted = ctx.qualified_name(node.func)
     if dotted is not None:
-        callee = analysis.function(dotted)
+        callee = analysis.function(dotted, exist_ok)
         if callee != Callee() or not isinstance(node.func, ast.Attribute):
             return callee
     if isinstance(node.func, ast.Attribute):
         held = ctx.type_of(node.func.value)
         if held is not None:
-            return analysis.method(held, node.func.attr)
+            return analysis.method(held, node.func.attr, exist_ok)
     return Callee()
 
 
@@ -172,3 +209,46 @@ def describe_function(ctx: ModuleContext) -> str:
         decorator = ctx.async_decorator(function)
         return f"function `{name}` (made async by `@{decorator}`)"
     return f"async function `{name}`"
+
+
+# -- one finding per function and blocking resource ------------------------------------------
+GROUP_NOUNS = {  # the singular; counts of more than one add an "s"
+    "sleep": "sleep",
+    "input": "input read",
+    "http": "HTTP call",
+    "socket": "network call",
+    "subprocess": "subprocess call",
+    "file": "file operation",
+    "database": "database call",
+    "cloud": "cloud SDK call",
+    "cpu": "CPU-bound call",
+    "lock": "lock wait",
+    "queue": "queue wait",
+    "thread": "thread wait",
+}
+
+
+def hold(ctx: ModuleContext, finding: Finding, kind: str) -> None:
+    """Keep a finding of the function the walk is in until the walk leaves it (`release`)."""
+    function = ctx.enclosing_function()
+    groups = ctx.memo.setdefault(("blocking-groups", finding.code, id(function)), {})
+    assert isinstance(groups, dict)
+    groups.setdefault(kind, []).append(finding)
+
+
+def release(ctx: ModuleContext, code: str, function: ast.AST) -> Iterator[Finding]:
+    """One finding per blocking resource of `function`: the first call, with the others
+    counted in its message (`# noqa` on its line silences the group)."""
+    groups = ctx.memo.pop(("blocking-groups", code, id(function)), None)
+    if not isinstance(groups, dict):
+        return
+    for kind, held in groups.items():
+        first, *others = sorted(held)
+        if not others:
+            yield first
+            continue
+        lines = sorted({finding.line for finding in others})
+        where = f"line {lines[0]}" if len(lines) == 1 else f"lines {lines[0]}-{lines[-1]}"
+        noun = GROUP_NOUNS.get(kind, "blocking call") + ("s" if len(others) > 1 else "")
+        more = f" (and {len(others)} more {noun} on {where})"
+        yield dataclasses.replace(first, message=first.message + more)

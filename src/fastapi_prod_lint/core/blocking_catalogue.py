@@ -53,15 +53,18 @@ JOIN = Blocking("thread", "`await asyncio.to_thread(worker.join)`")
 EXECUTOR = Blocking("thread", "`await asyncio.wrap_future(future)` or `asyncio.wait()`")
 
 _VERBS = "get post put patch delete head options request"
+_FILE_CLASSES = "io.TextIOWrapper io.BufferedReader io.BufferedWriter io.BufferedRandom io.FileIO"
 _FILE_IO = "read read1 readall readinto readinto1 readline readlines write writelines flush seek"
 _FILE_IO += " truncate close"
 # ruff ASYNC240's pathlib list, ASYNC230's `open` and preview reads/writes, and 3.14's copy/move.
+# Less what does no I/O (`absolute`, `expanduser`, `cwd`, `home`; `resolve` is `realpath`): path
+# arithmetic, at most one cheap syscall. The `stat`-like checks below block only under
+# `strict-filesystem` (see `CHEAP_FILESYSTEM`).
 _PATH_IO = (
     "open read_text read_bytes write_text write_bytes touch exists stat lstat owner group chmod"
     " lchmod is_dir is_file is_mount is_symlink is_junction is_block_device is_char_device"
     " is_fifo is_socket iterdir glob rglob walk mkdir rmdir unlink rename replace readlink"
-    " symlink_to hardlink_to link_to samefile resolve absolute expanduser cwd home copy"
-    " copy_into move move_into"
+    " symlink_to hardlink_to link_to samefile copy copy_into move move_into"
 )
 # Issue 3: I/O on a sync session. `add`, `add_all`, `delete`, `expunge`, `close` do none.
 _SESSION_IO = "execute scalars scalar get get_one commit flush refresh merge connection begin"
@@ -96,11 +99,10 @@ _FUNCTION_ROWS: tuple[tuple[Blocking, str, str], ...] = (
     (FILE, "os", "remove unlink rename renames replace listdir scandir walk fwalk stat lstat"),
     (FILE, "os", "mkdir makedirs rmdir removedirs link symlink readlink access chmod chown"),
     (FILE, "os", "lchown utime statvfs"),
-    # ASYNC240 (ruff and flake8-async) less `normpath`, which only rewrites a string.
+    # ASYNC240 (ruff and flake8-async) less path arithmetic that does no I/O: `normpath`,
+    # `abspath`, `relpath`, `expanduser`, `realpath` (issue 12: reviewers dismiss them).
     (PATH, "os.path", "exists lexists isfile isdir islink ismount isjunction getsize getmtime"),
-    (PATH, "os.path", "getatime getctime samefile sameopenfile realpath abspath relpath"),
-    (PATH, "os.path", "expanduser"),
-    (PATH, "pathlib.Path", "cwd home"),
+    (PATH, "os.path", "getatime getctime samefile sameopenfile"),
     (FILE, "shutil", "copy copy2 copyfile copyfileobj copytree copymode copystat move rmtree"),
     (FILE, "shutil", "chown make_archive unpack_archive disk_usage"),
     (FILE, "glob", "glob iglob"),
@@ -144,8 +146,7 @@ _METHOD_ROWS: tuple[tuple[Blocking, str, str], ...] = (
     (MAIL, "smtplib.SMTP smtplib.SMTP_SSL smtplib.LMTP", "* !set_debuglevel !has_extn !close"),
     (FTP, "ftplib.FTP ftplib.FTP_TLS", "* !set_debuglevel !debug !set_pasv !getwelcome !close"),
     (SUBPROCESS, "subprocess.Popen", "wait communicate"),
-    (FILE, "io.TextIOWrapper io.BufferedReader io.BufferedWriter io.BufferedRandom io.FileIO",
-           _FILE_IO),                                                                # ASYNC232
+    (FILE, _FILE_CLASSES, _FILE_IO),                                                 # ASYNC232
     (PATH, "pathlib.Path", _PATH_IO),                                                # ASYNC240
     (FILE, "zipfile.ZipFile", "read open extract extractall write writestr testzip close"),
     (FILE, "tarfile.TarFile", "extract extractall extractfile add addfile getmembers"),
@@ -363,6 +364,29 @@ def _methods() -> dict[str, MethodTable]:
     return table
 
 
+_STAT_LIKE = (
+    "exists lexists isfile isdir islink ismount isjunction getsize getmtime getatime getctime"
+    " samefile sameopenfile"
+)
+_PATH_STAT_LIKE = (
+    "exists stat lstat owner group is_dir is_file is_mount is_symlink is_junction"
+    " is_block_device is_char_device is_fifo is_socket samefile readlink"
+)
+CHEAP_FILESYSTEM: frozenset[str] = frozenset(
+    (
+        *_prefixed("os.path", _STAT_LIKE).split(),
+        *_prefixed("os", "stat lstat access readlink").split(),
+        *_prefixed("pathlib.Path", _PATH_STAT_LIKE).split(),
+        # closing a handle: a read handle does no I/O, a written one was reported at its write
+        *(f"{cls}.close" for cls in _FILE_CLASSES.split()),
+    )
+)
+"""Calls that touch the file system only for one cheap metadata syscall (a `stat`, an
+`access`, closing a handle): blocking only under the `strict-filesystem` option. A network
+file system can still stall on them, which is what the option is for."""
+
+DIRECTORY_CREATION: frozenset[str] = frozenset({"os.mkdir", "os.makedirs", "pathlib.Path.mkdir"})
+
 FUNCTIONS: Mapping[str, Blocking] = _functions()
 """Functions and constructors that block when called, by canonical qualified name."""
 
@@ -391,21 +415,33 @@ def canonical(qualified_name: str) -> str:
     return qualified_name if owner_alias is None else f"{owner_alias}.{attribute}"
 
 
-def blocking_function(qualified_name: str) -> Blocking | None:
-    """How calling the function or constructor `qualified_name` blocks, if it does."""
-    return FUNCTIONS.get(canonical(qualified_name))
+def blocking_function(qualified_name: str, strict: bool = False) -> Blocking | None:
+    """How calling the function or constructor `qualified_name` blocks, if it does; the cheap
+    `stat`-like checks of `CHEAP_FILESYSTEM` only when `strict`."""
+    name = canonical(qualified_name)
+    if not strict and name in CHEAP_FILESYSTEM:
+        return None
+    return FUNCTIONS.get(name)
 
 
-def blocking_method(class_name: str, method: str) -> Blocking | None:
-    """How calling `method` on an instance of `class_name` blocks, if it does."""
-    table = METHODS.get(canonical(class_name))
-    if table is None:
+def blocking_method(class_name: str, method: str, strict: bool = False) -> Blocking | None:
+    """How calling `method` on an instance of `class_name` blocks, if it does (the cheap
+    checks of `CHEAP_FILESYSTEM` only when `strict`)."""
+    owner = canonical(class_name)
+    table = METHODS.get(owner)
+    if table is None or (not strict and f"{owner}.{method}" in CHEAP_FILESYSTEM):
         return None
     if method in table.names or (
         EVERY in table.names and not method.startswith("_") and method not in table.exempt
     ):
         return table.blocking
     return None
+
+
+def cheap_directory_creation(qualified_name: str, exist_ok: bool) -> bool:
+    """`os.makedirs(p, exist_ok=True)`, `Path.mkdir(exist_ok=True)`: an idempotent metadata
+    call, blocking only under `strict-filesystem` (like the `stat`-like checks)."""
+    return exist_ok and canonical(qualified_name) in DIRECTORY_CREATION
 
 
 def returned_class(callable_name: str) -> str | None:

@@ -22,7 +22,11 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 TABLE = "tool.fastapi-prod-lint"
 LIST_KEYS = ("select", "ignore", "extend-select", "extend-ignore", "exclude", "extend-exclude")
-DEFAULT_EXCLUDE = (".git", ".venv", "venv", "__pycache__", "build", "dist", ".tox", ".nox")
+DEFAULT_EXCLUDE = (
+    *(".git", ".venv", "venv", "__pycache__", "build", "dist", ".tox", ".nox"),
+    # code that serves no request (issue 12); facts are still read where the app imports it
+    *("tests", "test_*.py", "*_test.py", "conftest.py", "docs", "docs_src", "examples", "scripts"),
+)
 
 
 class ConfigError(Exception):

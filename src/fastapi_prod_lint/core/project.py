@@ -93,16 +93,19 @@ def python_files(
     exclude: Iterable[str] = (),
     base: Path | None = None,
     nested: list[Path] | None = None,
+    left_out: list[str] | None = None,
 ) -> Iterator[str]:
     """`discover`, as absolute path strings: every warm run lists the whole project, so this
-    avoids Path objects and walks with `os.scandir`."""
+    avoids Path objects and walks with `os.scandir`. The files that `exclude` leaves out are
+    appended to `left_out` when it is given (the index may still read their facts)."""
     excluded = Excluder(exclude)
     start = str(base or root)
     if start != str(root) and excluded.any_part(Path(os.path.relpath(start, root)).as_posix()):
         return
-    stack = [(start, "" if start == str(root) else os.path.relpath(start, root) + "/")]
+    # (folder, its root-relative prefix, whether `exclude` left it out)
+    stack = [(start, "" if start == str(root) else os.path.relpath(start, root) + "/", False)]
     while stack:
-        folder, prefix = stack.pop()
+        folder, prefix, out = stack.pop()
         try:
             with os.scandir(folder) as scan:
                 found = sorted((entry.name, entry.path, entry.is_dir()) for entry in scan)
@@ -111,17 +114,23 @@ def python_files(
         subfolders = []
         for name, path, is_dir in found:
             if is_dir:
-                if name.startswith(".") or name in SKIP_DIRS or excluded(prefix + name):
+                if name.startswith(".") or name in SKIP_DIRS:
+                    continue
+                left = out or excluded(prefix + name)
+                if left and left_out is None:
                     continue
                 if os.path.exists(os.path.join(path, "pyvenv.cfg")):
                     continue
                 if any(os.path.exists(os.path.join(path, marker)) for marker in ROOT_MARKERS):
-                    if nested is not None:
+                    if nested is not None and not left:
                         nested.append(Path(path))
                     continue
-                subfolders.append((path, f"{prefix}{name}/"))
-            elif name.endswith(".py") and not excluded(prefix + name):
-                yield path
+                subfolders.append((path, f"{prefix}{name}/", left))
+            elif name.endswith(".py"):
+                if not out and not excluded(prefix + name):
+                    yield path
+                elif left_out is not None:
+                    left_out.append(path)
         stack.extend(reversed(subfolders))
 
 

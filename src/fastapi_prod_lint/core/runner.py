@@ -6,7 +6,7 @@ import ast
 import gc
 import hashlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,9 +31,11 @@ from fastapi_prod_lint.core.project import (
     digest_of,
     discover,
     find_root,
+    module_name,
     parse_source,
     python_files,
     summarize_source,
+    summary_from_blob,
     trace,
 )
 from fastapi_prod_lint.core.semantics import FastAPIFacts
@@ -109,9 +111,29 @@ def load_project(
     settings = load_settings(root) if settings is None else settings
     cache = Cache(root, cache_dir or default_cache_dir(root)) if use_cache else None
     old, facts = cache.load() if cache else ({}, None)
+    left_out: list[str] = []
+    checked = python_files(root, settings.exclude, left_out=left_out)
+    entries = _summarize_changed(root, checked, old, jobs)
+    entries.update(_imported_left_out(root, entries, left_out, old, jobs))
+    todo = [key for key, entry in entries.items() if old.get(key) is not entry]
+    index = ProjectIndex(
+        root, (IndexEntry(k, e.module, e.is_package, e.digest, e.blob) for k, e in entries.items())
+    )
+    if facts is not None and facts[0] == index.digest():
+        index.__dict__["fastapi"] = FastAPIFacts.from_builtins(facts[1])
+    trace(f"index {root} {len(todo)}")
+    dirty = bool(todo) or entries.keys() != old.keys()
+    return Project(root, settings, index, entries, cache, dirty, facts[0] if facts else None)
+
+
+def _summarize_changed(
+    root: Path, keys: Iterable[str], old: dict[str, CacheEntry], jobs: int
+) -> dict[str, CacheEntry]:
+    """An entry for every file of `keys`: the cached one while the file's modification time and
+    size hold, else a new summary (keeping cached findings whose file content is unchanged)."""
     entries: dict[str, CacheEntry] = {}
     todo: list[tuple[str, os.stat_result]] = []
-    for key in python_files(root, settings.exclude):
+    for key in keys:
         try:
             stat = os.stat(key)
         except OSError:
@@ -128,14 +150,42 @@ def load_project(
         entries[key] = CacheEntry(
             stat.st_mtime_ns, stat.st_size, digest, module, is_package, blob, *kept
         )
-    index = ProjectIndex(
-        root, (IndexEntry(k, e.module, e.is_package, e.digest, e.blob) for k, e in entries.items())
-    )
-    if facts is not None and facts[0] == index.digest():
-        index.__dict__["fastapi"] = FastAPIFacts.from_builtins(facts[1])
-    trace(f"index {root} {len(todo)}")
-    dirty = bool(todo) or len(entries) != len(old)
-    return Project(root, settings, index, entries, cache, dirty, facts[0] if facts else None)
+    return entries
+
+
+def _imported_left_out(
+    root: Path,
+    entries: dict[str, CacheEntry],
+    left_out: list[str],
+    old: dict[str, CacheEntry],
+    jobs: int,
+) -> dict[str, CacheEntry]:
+    """The excluded modules the project imports (at any depth): not checked, but their facts
+    count (a script module the server imports is served code). While no module changed, the
+    set the cache holds stands; otherwise it is worked out again from every module's imports."""
+    if not left_out:
+        return {}
+    unchanged = all(old.get(key) is entry for key, entry in entries.items())
+    if unchanged and entries.keys() == old.keys() - set(left_out):
+        kept = _summarize_changed(root, [key for key in left_out if key in old], old, jobs)
+        if all(old.get(key) is entry for key, entry in kept.items()):
+            return kept
+    by_name = {module_name(root, Path(key))[0]: key for key in left_out}
+    found: dict[str, CacheEntry] = {}
+    pending = list(entries.values())
+    while pending:
+        wanted = set()
+        for entry in pending:
+            for edge in summary_from_blob(entry.blob).imports:
+                parts = edge.target.split(".")
+                for end in range(len(parts), 0, -1):
+                    key = by_name.get(".".join(parts[:end]))
+                    if key is not None and key not in found:
+                        wanted.add(key)
+        added = _summarize_changed(root, sorted(wanted), old, jobs)
+        found.update(added)
+        pending = list(added.values())
+    return found
 
 
 def _summarize_path(root: Path, key: str) -> tuple[str, str, bool, bytes]:

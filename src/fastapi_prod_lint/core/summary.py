@@ -11,6 +11,7 @@ from fastapi_prod_lint.core.imports import (
     LocalScope,
     assigned_names,
     import_bindings,
+    is_main_guard,
     module_bindings,
     resolve_relative,
     scan_scope,
@@ -41,6 +42,15 @@ KEEP_ARGUMENTS = REGISTRATION_METHODS | {
     "model_rebuild",
     "update_forward_refs",
     "rebuild_dataclass",
+    # the event loop a coroutine runs on (core/event_loop.py): `asyncio.run(main())`
+    "run",
+    "run_until_complete",
+    "create_task",
+    "ensure_future",
+    "start_soon",
+    # `exist_ok=True` makes directory creation a cheap, idempotent call (blocking_catalogue.py)
+    "mkdir",
+    "makedirs",
 }
 
 
@@ -154,6 +164,9 @@ class ModuleSummary:
         self.loop_names: dict[str, tuple[str, ...]] = {}
         self.future_annotations = False
         self.star_imports: list[str] = []  # `from x import *`: x binds names here too
+        # what runs when the module is run as a script (`if __name__ == "__main__":`): the
+        # dotted names it calls or hands to a runner (`asyncio.run(main())`, `anyio.run(main)`)
+        self.script_calls: list[str] = []
 
 
 def dotted_parts(expr: ast.expr) -> list[str] | None:
@@ -442,6 +455,8 @@ class _Summarizer:
         for stmt, type_checking in top_level_statements(tree.body):
             if not type_checking:
                 self.runtime_bindings(stmt)
+            if isinstance(stmt, ast.If) and is_main_guard(stmt.test):
+                self.script(stmt.body)
             if isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 for _, target in import_bindings(stmt, summary.module, summary.is_package):
                     summary.imports.append(ImportEdge(target, stmt.lineno, type_checking, False))
@@ -462,6 +477,16 @@ class _Summarizer:
             elif isinstance(stmt, TYPE_ALIAS_NODES):
                 statement: Any = stmt  # ast.TypeAlias (3.12+): `type X = ...`
                 summary.type_aliases[statement.name.id] = ast.unparse(statement.value)
+
+    def script(self, body: list[ast.stmt]) -> None:
+        """The calls of a `__main__` block, and the functions handed to them."""
+        found = self.summary.script_calls
+        for node in ast.walk(ast.Module(body=body, type_ignores=[])):
+            if isinstance(node, ast.Call):
+                for expr in (node.func, *node.args):
+                    name = self.name(expr) if isinstance(expr, (ast.Name, ast.Attribute)) else None
+                    if name is not None and name not in found:
+                        found.append(name)
 
     def runtime_bindings(self, stmt: ast.stmt) -> None:
         """What a module-level statement binds at runtime, for forward references."""

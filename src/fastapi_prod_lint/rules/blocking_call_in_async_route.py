@@ -6,8 +6,15 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from fastapi_prod_lint.core.blocking import analysis_for, describe_function, resolve_call
+from fastapi_prod_lint.core.blocking import (
+    analysis_for,
+    describe_function,
+    hold,
+    release,
+    resolve_call,
+)
 from fastapi_prod_lint.core.context import ModuleContext
+from fastapi_prod_lint.core.event_loop import event_loop_reach
 from fastapi_prod_lint.core.finding import Finding
 from fastapi_prod_lint.core.rule import Rule
 
@@ -18,16 +25,57 @@ class Options:
     """Qualified names of further calls to treat as blocking (`mylib.fetch_sync`)."""
     allowed_calls: tuple[str, ...] = ()
     """Qualified names never to report (`time.sleep` in a test helper, say)."""
+    strict_filesystem: bool = False
+    """Also report cheap `stat`-like checks (`os.path.exists`, `Path.is_file`, `mkdir` with
+    `exist_ok=True`) and closing a file handle."""
+    report_lifespan_code: bool = False
+    """Also report lifespan, startup and shutdown code (and what only it calls)."""
+    report_unserved_code: bool = False
+    """Also report code that only tests, scripts (`asyncio.run`, `__main__`) and CLI commands
+    run, as ruff's `ASYNC` rules do."""
+
+
+def on_served_loop(ctx: ModuleContext, options: Options) -> bool:
+    """The function the walk is in runs on the served app's event loop (as the options see
+    it): see core/event_loop.py."""
+    qualname = ctx.function_qualname()
+    if qualname is None:
+        return False
+    reach = event_loop_reach(ctx.index)
+    return reach.reported(qualname, options.report_lifespan_code, options.report_unserved_code)
 
 
 class BlockingCallInAsyncRoute(Rule):
     """FPL101: Checks for blocking calls in `async def` code that runs on the event loop.
 
     ## What it does
-    Reports a call that blocks the thread made directly in code that runs on the event loop:
-    the body of an `async def` (a route, a websocket handler, a dependency, a middleware, a
-    lifespan or startup handler, a background task, any coroutine) or of a sync function
-    wrapped by a project decorator that returns an `async def`. The catalogue covers sleeping;
+    Reports a call that blocks the thread made directly in code that runs on the served app's
+    event loop: the body of an `async def` (a route, a websocket handler, a dependency, a
+    middleware, an exception handler, a background task, any coroutine they call or await, in
+    any module) or of a sync function wrapped by a project decorator that returns an
+    `async def`.
+
+    What serves requests is worked out from the project's call graph. Coroutines that only
+    tests, scripts running their own loop (`asyncio.run(...)`, `anyio.run`,
+    `run_until_complete`, `__main__` blocks) or CLI commands (`@app.command()`, `@click.command()`)
+    reach are not reported by default (`report-unserved-code` brings them back); lifespan,
+    startup and shutdown code, which delays start-up but stalls no request, is reported only
+    under `report-lifespan-code` (a task it starts with `asyncio.create_task` runs beside the
+    requests and is served code). A coroutine nothing in the project calls is reported: it may
+    be an entry point the call graph cannot see.
+
+    One finding is reported per function and blocking resource, on the first call; the other
+    calls of that resource are counted in its message ("and 3 more file operations on lines
+    41-44"), and a `# noqa` on the first call's line silences the group.
+
+    The catalogue blocks only on I/O. Path arithmetic (`os.path.abspath`, `relpath`, `realpath`,
+    `expanduser`, `normpath`, `join`, `Path.absolute`, `resolve`, `parent`, `with_suffix`) is
+    never reported. One cheap metadata call (`os.path.exists`, `isfile`, `getsize`,
+    `os.stat`, `Path.exists`/`is_file`/`stat`, `os.makedirs(..., exist_ok=True)`,
+    `Path.mkdir(exist_ok=True)`) and closing a file handle (a read handle does no I/O; a written
+    one is reported at its write) are reported only under `strict-filesystem`: on a local disk
+    they return in microseconds, on a network file system they can stall. The catalogue covers
+    sleeping;
     HTTP clients (`requests`, `httpx`, `urllib`, `urllib3`, their sessions and pools); sockets,
     DNS, `smtplib`, `ftplib`; database drivers (`sqlite3`, `psycopg2`, `psycopg`, `pymysql`,
     `MySQLdb`, sync `redis`, `pymongo`, `boto3` clients) and sync SQLAlchemy/SQLModel
@@ -84,8 +132,14 @@ class BlockingCallInAsyncRoute(Rule):
     over with `await asyncio.to_thread(...)` / `await run_in_threadpool(...)`.
 
     ## Options
-    Both take qualified names, as the messages print them: `extra-blocking-calls` adds calls
-    (your own sync clients, say), `allowed-calls` removes them.
+    `extra-blocking-calls` and `allowed-calls` take qualified names, as the messages print
+    them: the first adds calls (your own sync clients, say), the second removes them.
+    `strict-filesystem` (default false) also reports the cheap `stat`-like checks and closing
+    a handle. `report-lifespan-code` (default false) also reports lifespan, startup and
+    shutdown code. `report-unserved-code` (default false) reports every coroutine, wherever it
+    runs, as ruff's `ASYNC` rules do. Tests, `docs`, `docs_src`, `examples` and `scripts` are
+    excluded by default (`exclude`/`extend-exclude`), but their facts still count where the
+    app imports them.
 
     ## References
     - [FastAPI: Concurrency and async / await](https://fastapi.tiangolo.com/async/)
@@ -103,17 +157,32 @@ class BlockingCallInAsyncRoute(Rule):
         if not ctx.in_async_function():
             return
         options: Options = self.options
-        analysis = analysis_for(ctx.index, options.extra_blocking_calls, options.allowed_calls)
+        analysis = analysis_for(
+            ctx.index,
+            options.extra_blocking_calls,
+            options.allowed_calls,
+            options.strict_filesystem,
+        )
         blocker = resolve_call(node, ctx, analysis).blocker
-        if blocker is None:
+        if blocker is None or not on_served_loop(ctx, options):
             return
         receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
         if isinstance(receiver, ast.Call) and resolve_call(receiver, ctx, analysis).blocker:
             return  # `open(path).read()`: one finding for the chain, on the call that blocks first
-        yield self.report(
+        finding = self.report(
             node,
             ctx,
             call=blocker.name.removeprefix("builtins."),
             where=describe_function(ctx),
             alternative=blocker.alternative,
         )
+        hold(ctx, finding, blocker.kind)
+        yield from ()
+
+    def leave_AsyncFunctionDef(
+        self, node: ast.AsyncFunctionDef, ctx: ModuleContext
+    ) -> Iterator[Finding]:
+        yield from release(ctx, self.code, node)
+
+    def leave_FunctionDef(self, node: ast.FunctionDef, ctx: ModuleContext) -> Iterator[Finding]:
+        yield from release(ctx, self.code, node)  # a sync function made async by a decorator

@@ -10,14 +10,16 @@ from fastapi_prod_lint.core.blocking import (
     Chain,
     analysis_for,
     describe_function,
+    hold,
     hop_label,
+    release,
     resolve_call,
 )
 from fastapi_prod_lint.core.context import ModuleContext
 from fastapi_prod_lint.core.finding import Finding
 from fastapi_prod_lint.core.imports import walk_own_scope
 from fastapi_prod_lint.core.rule import Rule
-from fastapi_prod_lint.rules.blocking_call_in_async_route import Options
+from fastapi_prod_lint.rules.blocking_call_in_async_route import Options, on_served_loop
 
 
 class BlockingCallViaSyncHelper(Rule):
@@ -73,8 +75,12 @@ class BlockingCallViaSyncHelper(Rule):
     Or make the route a sync `def`, or the helper async with an async client.
 
     ## Options
-    Shares `extra-blocking-calls` and `allowed-calls` with FPL101: what counts as blocking
-    is the same for both rules.
+    Shares its options with FPL101 (`extra-blocking-calls`, `allowed-calls`,
+    `strict-filesystem`, `report-lifespan-code`, `report-unserved-code`): what counts as
+    blocking, and which code runs on the served app's event loop, is the same for both rules.
+    Like FPL101 it reports one finding per function and blocking resource, the other helper
+    calls reaching that resource counted in its message, and it stays silent on code that only
+    tests, scripts and CLI commands run.
 
     ## References
     - [FastAPI: Concurrency and async / await](https://fastapi.tiangolo.com/async/)
@@ -89,7 +95,7 @@ class BlockingCallViaSyncHelper(Rule):
     Options = Options
 
     def visit_Call(self, node: ast.Call, ctx: ModuleContext) -> Iterator[Finding]:
-        if not ctx.in_async_function():
+        if not ctx.in_async_function() or not on_served_loop(ctx, self.options):
             return
         analysis = self._analysis(ctx)
         callee = resolve_call(node, ctx, analysis)
@@ -104,22 +110,39 @@ class BlockingCallViaSyncHelper(Rule):
                 found = analysis.chain(inner.function, consumed=True)
                 node = node.args[0]  # type: ignore[assignment]
         if found is not None:
-            yield self._finding(node, ctx, found)
+            hold(ctx, self._finding(node, ctx, found), found[1].kind)
+        yield from ()
 
     def visit_For(self, node: ast.For, ctx: ModuleContext) -> Iterator[Finding]:
         """`for row in rows():` in async code runs a sync generator's body on the loop."""
         if not ctx.in_async_function() or not isinstance(node.iter, ast.Call):
+            return
+        if not on_served_loop(ctx, self.options):
             return
         analysis = self._analysis(ctx)
         callee = resolve_call(node.iter, ctx, analysis)
         if callee.function is not None:
             found = analysis.chain(callee.function, consumed=True)
             if found is not None and analysis.chain(callee.function) is None:
-                yield self._finding(node.iter, ctx, found)
+                hold(ctx, self._finding(node.iter, ctx, found), found[1].kind)
+        yield from ()
+
+    def leave_AsyncFunctionDef(
+        self, node: ast.AsyncFunctionDef, ctx: ModuleContext
+    ) -> Iterator[Finding]:
+        yield from release(ctx, self.code, node)
+
+    def leave_FunctionDef(self, node: ast.FunctionDef, ctx: ModuleContext) -> Iterator[Finding]:
+        yield from release(ctx, self.code, node)  # a sync function made async by a decorator
 
     def _analysis(self, ctx: ModuleContext) -> BlockingAnalysis:
         options: Options = self.options
-        return analysis_for(ctx.index, options.extra_blocking_calls, options.allowed_calls)
+        return analysis_for(
+            ctx.index,
+            options.extra_blocking_calls,
+            options.allowed_calls,
+            options.strict_filesystem,
+        )
 
     def _nested_chain(
         self, name: str, ctx: ModuleContext, analysis: BlockingAnalysis
