@@ -5,6 +5,10 @@ from __future__ import annotations
 import pytest
 from harness.cases import discover_cases
 
+# The runtime apps and some fixture projects carry test modules for the linter to read, not for
+# pytest to run.
+collect_ignore_glob = ["runtime/apps/*", "fixtures/*"]
+
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "case" in metafunc.fixturenames:

@@ -247,9 +247,7 @@ def test_scripts_and_tests_beside_the_apps_are_not_reported(findings):
     silence comes from where the code runs, not from a helper the rules cannot see)."""
     quiet = {str(SCRIPT.resolve()), str(TEST_MODULE.resolve())}
     assert not [finding for finding in findings if finding[0] in quiet]
-    everywhere = load_settings(APPS).override(
-        exclude=(), options={"report-unserved-code": True}
-    )
+    everywhere = load_settings(APPS).override(exclude=(), options={"report-unserved-code": True})
     reported = {
         (Path(finding.path).name, finding.code)
         for finding in check_paths([str(APPS)], everywhere, use_cache=False, jobs=1)
