@@ -22,9 +22,14 @@ Route by route, the test asserts:
 - FPL304: every field a finding names is really sent (in the JSON body, or documented for a
   status code other than the one that answered, e.g. `responses={404: {"model": X}}`) and not
   masked; and, the other way, every field the route both declares and sends unmasked whose name
-  is a secret by the rule's own vocabulary (`is_secret_name` with the fixture's options) is named.
+  is a secret by the rule's own vocabulary (`is_secret_name` with the fixture's options, less
+  the token fields an auth route may send: `is_auth_route`, `names_field`) is named.
 Every finding must lie in a route the app serves (or one FastAPI refused), and every route must
 answer (2xx, or a redirect), so that the body half of the oracle sees it.
+A fixture that declares a FastAPI before 0.89 (`core/declared_versions.py`) is skipped: the
+installed FastAPI makes return annotations response models, the declared one does not. FPL302's
+are kept: the installed FastAPI is the upgrade their warnings speak of, and it must refuse
+exactly the routes they name.
 
 The tables below list the routes where the two must differ, and why; each must really differ in
 the stated direction, so that the tables cannot go stale.
@@ -43,10 +48,14 @@ from harness import runtime as oracle
 from harness.cases import FixtureCase
 
 from fastapi_prod_lint.core.config import load_settings
+from fastapi_prod_lint.core.declared_versions import declared
+from fastapi_prod_lint.core.responses import RETURN_ANNOTATION_SINCE
 from fastapi_prod_lint.rules import RULES_BY_CODE
 from fastapi_prod_lint.rules.secret_field_in_response_model import (
     SecretFieldInResponseModel,
+    is_auth_route,
     is_secret_name,
+    names_field,
 )
 
 for _needed in ("fastapi", "sqlmodel", "httpx"):
@@ -99,12 +108,14 @@ def lint(project: Path) -> list[Found]:
 @dataclass(frozen=True)
 class Policy:
     """What the fixture's settings make of the rules: the codes enabled, and FPL304's secret
-    terms and allowed field names (the rule's own vocabulary: the runtime knows where a field
-    goes, not whether its name is a secret)."""
+    terms, allowed field names and auth routes (the rule's own vocabulary: the runtime knows
+    where a field goes, not whether its name is a secret or a route hands out tokens)."""
 
     enabled: frozenset[str]
     secret_terms: tuple[str, ...]
     allowed: tuple[str, ...]
+    auth_route_fields: tuple[str, ...]
+    auth_route_words: tuple[str, ...]
 
     @classmethod
     def of(cls, project: Path) -> Policy:
@@ -115,9 +126,14 @@ class Policy:
             frozenset(enabled),
             tuple(options.secret_field_names),
             tuple(options.allowed_secret_fields),
+            tuple(options.auth_route_fields),
+            tuple(options.auth_route_words),
         )
 
-    def is_secret(self, name: str) -> bool:
+    def is_secret(self, name: str, record: dict[str, Any]) -> bool:
+        auth = is_auth_route(record["path"], record["name"], self.auth_route_words)
+        if auth and names_field(name, self.auth_route_fields):
+            return False
         return name not in self.allowed and is_secret_name(name, self.secret_terms)
 
 
@@ -280,7 +296,8 @@ def compare_route(
     masked = set(record["masked_keys"])
     evidence = sent_evidence(record)
     not_sent = {name for name in named if name not in evidence or name in masked}
-    secrets_sent = {key for key in declared_and_sent(record) - masked if policy.is_secret(key)}
+    sent = declared_and_sent(record) - masked
+    secrets_sent = {key for key in sent if policy.is_secret(key, record)}
     view = [f"{key} sent" for key in secrets_sent]
     view += [f"{key} {'masked' if key in masked else 'not sent'}" for key in not_sent]
     fpl304 = Comparison(
@@ -346,6 +363,12 @@ def test_rules_and_runtime_agree(contract_case: FixtureCase, tmp_path: Path) -> 
     if case.is_project and not (case.source / "app" / "main.py").is_file():
         pytest.fail(f"{case.id} is a project without `app/main.py` defining `app`")
     project = case.materialise(tmp_path / case.project_name)
+    fastapi = declared(project, "fastapi")
+    if fastapi.is_below(RETURN_ANNOTATION_SINCE) and case.code != "FPL302":
+        pytest.skip(
+            f"{case.id} declares {fastapi.describe()}: the installed FastAPI reads return "
+            "annotations, the declared one does not"
+        )
     problems = compare(case, project, tmp_path)
     if problems:
         pytest.fail(f"{case.id}:\n\n" + "\n\n".join(problems), pytrace=False)

@@ -5,11 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SYNTAX_ERROR_CODE = "FPL001"
+ERROR = "error"
+WARNING = "warning"  # a problem that comes with an upgrade, not with the versions declared
+SEVERITIES = (ERROR, WARNING)
 
 
 @dataclass(frozen=True, order=True)
 class Finding:
-    """One problem in one file. Sorting orders by path, then position, then code."""
+    """One problem in one file. Sorting orders by path, then position, then code; `severity`
+    is `error` unless a rule says the problem is a `warning` (JSON output carries it; flake8
+    and pylint print the code and the message only)."""
 
     path: str
     line: int
@@ -18,6 +23,7 @@ class Finding:
     message: str
     end_line: int | None = None
     end_col: int | None = None
+    severity: str = ERROR
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -28,4 +34,5 @@ class Finding:
             "end_column": None if self.end_col is None else self.end_col + 1,
             "code": self.code,
             "message": self.message,
+            "severity": self.severity,
         }

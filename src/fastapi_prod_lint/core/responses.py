@@ -13,6 +13,7 @@ import ast
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
+from fastapi_prod_lint.core import declared_versions
 from fastapi_prod_lint.core.finding import Finding
 from fastapi_prod_lint.core.models import (
     LITERAL_NAMES,
@@ -46,6 +47,8 @@ SEQUENCES = frozenset(
 )
 MAPPINGS = frozenset({"builtins.dict", "typing.Dict", "typing.Mapping", "collections.abc.Mapping"})
 ALL_ITEMS = "__all__"
+# FastAPI reads a route's return annotation as its response model from this version on
+RETURN_ANNOTATION_SINCE = (0, 89)
 
 
 def literal_filter(expr: ast.expr | None) -> Filter | None:
@@ -252,13 +255,24 @@ class Declared(NamedTuple):
     exclude: Filter | None = None  # `response_model_exclude`, a literal
     include: Filter | None = None  # `response_model_include`, a literal
     opaque: bool = False  # a filter that is not a literal: what is sent is unknown
+    annotation: bool = False  # the return annotation, standing in for `response_model=`
+    path: str = ""  # the route's full path: `/auth/token`
+    endpoint: str = ""  # the endpoint function's name: `login_for_access_token`
+
+
+class Route(NamedTuple):
+    """A route as the response rules name it: its label, full path and endpoint name."""
+
+    where: str  # `route `POST /auth/token``
+    path: str
+    endpoint: str
 
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 
-def route_decorators(ctx: ModuleContext, function: FunctionNode) -> list[tuple[ast.Call, str]]:
-    """The route decorators of a function (`@router.get("/x", ...)`), each with its label."""
+def route_decorators(ctx: ModuleContext, function: FunctionNode) -> list[tuple[ast.Call, Route]]:
+    """The route decorators of a function (`@router.get("/x", ...)`), each with its route."""
     facts = ctx.index.fastapi
     found = []
     for decorator in function.decorator_list:
@@ -277,7 +291,8 @@ def route_decorators(ctx: ModuleContext, function: FunctionNode) -> list[tuple[a
         verb = method.upper()
         if method == "api_route":
             verb = ",".join(_strings(_keyword(decorator, "methods"))).upper() or "GET"
-        found.append((decorator, f"route `{verb} {facts.full_path(receiver, text)}`"))
+        full = facts.full_path(receiver, text)
+        found.append((decorator, Route(f"route `{verb} {full}`", full, function.name)))
     return found
 
 
@@ -312,12 +327,12 @@ def declared_responses(ctx: ModuleContext, function: FunctionNode) -> list[Decla
 
 
 def _declared(ctx: ModuleContext, function: FunctionNode) -> Iterator[Declared]:
-    for decorator, where in route_decorators(ctx, function):
-        yield from call_declares(ctx, decorator, where, function.returns)
+    for decorator, route in route_decorators(ctx, function):
+        yield from call_declares(ctx, decorator, route, function.returns)
 
 
 def call_declares(
-    ctx: ModuleContext, call: ast.Call, where: str, returns: ast.expr | None
+    ctx: ModuleContext, call: ast.Call, route: Route, returns: ast.expr | None
 ) -> Iterator[Declared]:
     """What a route decorator or `add_api_route(...)` call declares (`returns`: the endpoint's
     return annotation, when known)."""
@@ -329,17 +344,18 @@ def call_declares(
     except ValueError:
         exclude = include = None
         opaque = True
+    annotation = False
     if model is None and returns is not None and not _returns_response(ctx, returns):
-        model = returns
+        model, annotation = returns, True
     if model is not None and not _is_none(model):
-        yield Declared(model, where, exclude, include, opaque)
+        yield Declared(model, route.where, exclude, include, opaque, annotation, *route[1:])
     responses = _keyword(call, "responses")
     if isinstance(responses, ast.Dict):
         for value in responses.values:
             if isinstance(value, ast.Dict):
                 for key, item in zip(value.keys, value.values, strict=True):
                     if isinstance(key, ast.Constant) and key.value == "model":
-                        yield Declared(item, where)
+                        yield Declared(item, route.where, path=route.path, endpoint=route.endpoint)
 
 
 def _returns_response(ctx: ModuleContext, returns: ast.expr) -> bool:
@@ -359,8 +375,12 @@ def registration_declares(ctx: ModuleContext, call: ast.Call) -> list[Declared]:
     path = call.args[0] if call.args else _keyword(call, "path")
     text = path.value if isinstance(path, ast.Constant) and isinstance(path.value, str) else ""
     verb = ",".join(_strings(_keyword(call, "methods"))).upper() or "GET"
-    where = f"route `{verb} {facts.full_path(receiver, text)}`"
-    return list(call_declares(ctx, call, where, None))
+    full = facts.full_path(receiver, text)
+    endpoint = call.args[1] if len(call.args) > 1 else _keyword(call, "endpoint")
+    name = endpoint.attr if isinstance(endpoint, ast.Attribute) else ""
+    name = endpoint.id if isinstance(endpoint, ast.Name) else name
+    route = Route(f"route `{verb} {full}`", full, name)
+    return list(call_declares(ctx, call, route, None))
 
 
 def reached(ctx: ModuleContext, declared: Declared) -> list[Reached]:
@@ -372,6 +392,14 @@ def reached(ctx: ModuleContext, declared: Declared) -> list[Reached]:
             ctx.index, declared.node, ctx.qualified_name, declared.exclude, declared.include
         )
     return cached  # type: ignore[return-value]
+
+
+def annotation_is_response_model(ctx: ModuleContext) -> bool:
+    """Whether FastAPI makes a return annotation the response model: from 0.89.0 on, so not
+    in a project that declares an older FastAPI (a lock or `==` pin below 0.89, or an upper
+    bound such as `<0.89`); a lower bound only, or no declaration, means a current FastAPI."""
+    fastapi = declared_versions.declared(ctx.index.root, "fastapi")
+    return not fastapi.is_below(RETURN_ANNOTATION_SINCE)
 
 
 def describe(found: Reached) -> str:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
 from fastapi_prod_lint.core.cache import Cache, CacheEntry, default_cache_dir, stored
 from fastapi_prod_lint.core.config import Settings, load_settings
+from fastapi_prod_lint.core.declared_versions import declared_fingerprint
 from fastapi_prod_lint.core.engine import (
     check_tree,
     decode_lines,
@@ -66,8 +67,9 @@ class Project:
         self._findings_key: str | None = None
 
     def findings_key(self) -> str:
-        """What a file's cached findings depend on besides its content: the tool, the settings
-        and every module of the project (a cross-file fact may change with any of them)."""
+        """What a file's cached findings depend on besides its content: the tool, the settings,
+        every module of the project (a cross-file fact may change with any of them) and the
+        dependency versions the project declares (FastAPI before 0.89, say)."""
         if self._findings_key is None:
             from fastapi_prod_lint import __version__
 
@@ -75,6 +77,7 @@ class Project:
             h.update(
                 f"{__version__}\0{self.settings.fingerprint()}\0{self.index.digest()}".encode()
             )
+            h.update(declared_fingerprint(self.root).encode())
             self._findings_key = h.hexdigest()
         return self._findings_key
 

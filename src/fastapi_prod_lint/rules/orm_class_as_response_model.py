@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 from fastapi_prod_lint.core.context import ModuleContext
-from fastapi_prod_lint.core.finding import Finding
+from fastapi_prod_lint.core.declared_versions import declared as declared_version
+from fastapi_prod_lint.core.finding import WARNING, Finding
 from fastapi_prod_lint.core.models import ORM
-from fastapi_prod_lint.core.responses import Declared, ResponseModelRule, describe, reached
+from fastapi_prod_lint.core.responses import (
+    Declared,
+    ResponseModelRule,
+    annotation_is_response_model,
+    describe,
+    reached,
+)
+
+UPGRADE_MESSAGE = (
+    "SQLAlchemy ORM class {model} is in the return annotation of {where}: the app raises "
+    "`FastAPIError` at import on upgrade to FastAPI >= 0.89 (the project declares "
+    "{declared}); return a pydantic model or add `response_model=None`"
+)
 
 
 class OrmClassAsResponseModel(ResponseModelRule):
@@ -19,6 +33,15 @@ class OrmClassAsResponseModel(ResponseModelRule):
     class: a subclass of `DeclarativeBase`, of a `Base = declarative_base()`, or a class that
     maps a table with `__tablename__` or `__table__`. Types are followed through containers,
     unions, `Annotated`, generics and type aliases, across modules.
+
+    FastAPI makes the return annotation the response model only from 0.89.0 on. The version
+    is read from what the project declares at its root: the lock files (`poetry.lock`,
+    `uv.lock`, `pdm.lock`, `Pipfile.lock`) first, else the ranges of `pyproject.toml`
+    (`[project]`, Poetry), `requirements*.txt`, `Pipfile` and `setup.cfg`. When every version
+    it allows is older than 0.89 (a pin like `fastapi==0.88.0`, or an upper bound like
+    `<0.89`), an ORM class in a return annotation does not break the app yet: it is reported
+    as a `warning` (JSON output) whose message says the app raises on upgrade to
+    FastAPI >= 0.89. A lower bound only, or no declaration, means a current FastAPI.
 
     ## Why is this bad?
     An ORM class is not a pydantic type, so FastAPI cannot build a response field from it: the
@@ -98,6 +121,15 @@ class OrmClassAsResponseModel(ResponseModelRule):
     added_in = "0.1.0"
 
     def check(self, declared: Declared, ctx: ModuleContext) -> Iterator[Finding]:
+        upgrade = declared.annotation and not annotation_is_response_model(ctx)
         for found in reached(ctx, declared):
-            if found.kind == ORM:
-                yield self.report(declared.node, ctx, model=describe(found), where=declared.where)
+            if found.kind != ORM:
+                continue
+            finding = self.report(declared.node, ctx, model=describe(found), where=declared.where)
+            if upgrade:  # FastAPI before 0.89 ignores the annotation: it breaks on upgrade
+                fastapi = declared_version(ctx.index.root, "fastapi").describe()
+                text = UPGRADE_MESSAGE.format(
+                    model=describe(found), where=declared.where, declared=fastapi
+                )
+                finding = dataclasses.replace(finding, message=text, severity=WARNING)
+            yield finding

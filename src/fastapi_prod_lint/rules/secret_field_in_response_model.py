@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from fastapi_prod_lint.core.context import ModuleContext
 from fastapi_prod_lint.core.finding import Finding
 from fastapi_prod_lint.core.models import ORM, Field, fields
-from fastapi_prod_lint.core.naming import names_term, words
+from fastapi_prod_lint.core.naming import names_term, term_words, words
 from fastapi_prod_lint.core.responses import Declared, ResponseModelRule, describe, reached
 
 SECRET_TYPES = frozenset(
@@ -32,6 +32,17 @@ def is_secret_name(name: str, terms: tuple[str, ...]) -> bool:
     return bool(found) and found[0] not in FLAG_WORDS and names_term(name, terms, CARRIER_WORDS)
 
 
+def is_auth_route(path: str, endpoint: str, route_words: tuple[str, ...]) -> bool:
+    """A login, registration, token or refresh route, by the words of its path or endpoint
+    name: `/auth/token`, `/login/access-token`, `login_for_access_token`, `register_user`."""
+    return names_term(path, route_words, None) or names_term(endpoint, route_words, None)
+
+
+def names_field(name: str, names: tuple[str, ...]) -> bool:
+    """`name` is one of `names`, written snake_case or camelCase (`accessToken`)."""
+    return words(name) in term_words(names)
+
+
 @dataclass(frozen=True)
 class Options:
     secret_field_names: tuple[str, ...] = (
@@ -51,8 +62,22 @@ class Options:
     )
     """Secret terms, matched on the words of a field name (snake_case or camelCase) as its head
     noun: `password` matches `hashed_password` and `passwordHash`, not `password_changed_at`."""
-    allowed_secret_fields: tuple[str, ...] = ("access_token", "refresh_token", "id_token")
-    """Field names never reported (an OAuth2 token response sends these on purpose)."""
+    allowed_secret_fields: tuple[str, ...] = ()
+    """Field names never reported, whatever the route (exact names)."""
+    auth_route_fields: tuple[str, ...] = ("token", "access_token", "refresh_token", "id_token")
+    """Fields not reported in what an auth route sends (snake_case or camelCase)."""
+    auth_route_words: tuple[str, ...] = (
+        "login",
+        "signin",
+        "sign_in",
+        "register",
+        "signup",
+        "sign_up",
+        "authenticate",
+        "token",
+        "refresh",
+    )
+    """Words of a route's path or endpoint name that make it an auth route."""
 
 
 class SecretFieldInResponseModel(ResponseModelRule):
@@ -67,8 +92,16 @@ class SecretFieldInResponseModel(ResponseModelRule):
     (sent masked), when it is excluded (`Field(exclude=True)`, also inside `Annotated`), or
     when the route leaves it out with `response_model_exclude` / `response_model_include`.
     Names are split into words and the secret must be the head noun: `password_changed_at`,
-    `token_type` and `is_password_set` are about a secret, not one. The OAuth2 token response
-    fields (`access_token`, `refresh_token`, `id_token`) are allowed by default.
+    `token_type` and `is_password_set` are about a secret, not one.
+
+    Login, registration, token and refresh routes may send `token`, `access_token`,
+    `refresh_token` and `id_token` (also `accessToken`, ...): handing out the token is the
+    route's whole purpose, as in an OAuth2 token response. A route is one of these when the
+    words of its path or of its endpoint's name say so: `POST /auth/token`,
+    `/login/access-token`, `/register`, `/signup`, `/token/refresh`,
+    `login_for_access_token`, `register_user`. The same fields sent by any other route
+    (`GET /users/me`, a linked account) are reported, and so are other secrets on an auth
+    route (an `api_key`, a `hashed_password` in the user it returns).
 
     ## Why is this bad?
     Whatever the response model holds is sent to every client that may call the route, and
@@ -130,7 +163,10 @@ class SecretFieldInResponseModel(ResponseModelRule):
 
     ## Options
     `secret-field-names` replaces the secret terms; `allowed-secret-fields` lists exact field
-    names never reported (add `api_key` for the route that shows a new key once, say).
+    names never reported on any route (add `api_key` for the route that shows a new key once,
+    say). `auth-route-fields` replaces the fields auth routes may send, and `auth-route-words`
+    the words that make a route an auth route (add `session` for a `create_session` endpoint,
+    say; an empty list turns the exemption off).
 
     ## References
     - [SQLModel: Multiple Models with FastAPI](https://sqlmodel.tiangolo.com/tutorial/fastapi/multiple-models/)
@@ -151,13 +187,15 @@ class SecretFieldInResponseModel(ResponseModelRule):
     def check(self, declared: Declared, ctx: ModuleContext) -> Iterator[Finding]:
         if declared.opaque:  # `response_model_exclude=SOME_SET`: what is sent is unknown
             return
+        options: Options = self.options
+        auth = is_auth_route(declared.path, declared.endpoint, options.auth_route_words)
         for found in reached(ctx, declared):
             if found.kind is None or found.kind == ORM:
                 continue
             secrets = [
                 field.name
                 for field in fields(ctx.index, found.dotted)
-                if field.name in found.sent and self._secret(field, ctx)
+                if field.name in found.sent and self._secret(field, ctx, auth)
             ]
             if secrets:
                 noun = "field" if len(secrets) == 1 else "fields"
@@ -170,9 +208,11 @@ class SecretFieldInResponseModel(ResponseModelRule):
                     fields=f"{noun} {listed}",
                 )
 
-    def _secret(self, field: Field, ctx: ModuleContext) -> bool:
+    def _secret(self, field: Field, ctx: ModuleContext, auth_route: bool) -> bool:
         options: Options = self.options
         if field.name in options.allowed_secret_fields:
+            return False
+        if auth_route and names_field(field.name, options.auth_route_fields):
             return False
         if not is_secret_name(field.name, options.secret_field_names):
             return False

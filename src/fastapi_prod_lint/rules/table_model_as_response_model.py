@@ -7,7 +7,13 @@ from collections.abc import Iterator
 from fastapi_prod_lint.core.context import ModuleContext
 from fastapi_prod_lint.core.finding import Finding
 from fastapi_prod_lint.core.models import TABLE
-from fastapi_prod_lint.core.responses import Declared, ResponseModelRule, describe, reached
+from fastapi_prod_lint.core.responses import (
+    Declared,
+    ResponseModelRule,
+    annotation_is_response_model,
+    describe,
+    reached,
+)
 
 
 class TableModelAsResponseModel(ResponseModelRule):
@@ -23,6 +29,14 @@ class TableModelAsResponseModel(ResponseModelRule):
     of a table model is a table model too: SQLModel keeps `table=True` in `model_config`, which
     subclasses inherit. `response_model=None`, routes that return a `Response`, and a table
     model narrowed by an explicit `response_model_include` allowlist are not reported.
+
+    FastAPI makes the return annotation the response model only from 0.89.0 on. The version
+    is read from what the project declares at its root: the lock files (`poetry.lock`,
+    `uv.lock`, `pdm.lock`, `Pipfile.lock`) first, else the ranges of `pyproject.toml`
+    (`[project]`, Poetry), `requirements*.txt`, `Pipfile` and `setup.cfg`. When every version
+    it allows is older than 0.89 (a pin like `fastapi==0.88.0`, or an upper bound like
+    `<0.89`), a return annotation is not reported; a lower bound only, or no declaration,
+    means a current FastAPI.
 
     ## Why is this bad?
     FastAPI accepts a table model as a response model without a word and then serialises every
@@ -96,6 +110,8 @@ class TableModelAsResponseModel(ResponseModelRule):
     added_in = "0.1.0"
 
     def check(self, declared: Declared, ctx: ModuleContext) -> Iterator[Finding]:
+        if declared.annotation and not annotation_is_response_model(ctx):
+            return  # FastAPI before 0.89 ignores the annotation: it declares no response model
         for found in reached(ctx, declared):
             if found.kind == TABLE and not (declared.include is not None and not found.via):
                 yield self.report(declared.node, ctx, model=describe(found), where=declared.where)
