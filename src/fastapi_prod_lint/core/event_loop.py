@@ -59,7 +59,8 @@ class EventLoopReach:
 
     def __init__(self, index: ProjectIndex) -> None:
         self.index = index
-        self._served: set[str] | None = None
+        self._served: set[str] = set()  # reached from a request entry point so far
+        self._pending: deque[str] | None = None  # the served walk, continued on demand
         self._kinds: dict[str, set[str]] | None = None
 
     def reported(self, qualname: str, lifespan: bool = False, everywhere: bool = False) -> bool:
@@ -68,16 +69,34 @@ class EventLoopReach:
         if everywhere:
             return True
         key = qualname.partition(".<locals>.")[0]
-        if self._served is None:  # the common case, and the cheap one: no full scan
-            self._served = set(self._spread(self._served_entries(), complete=False))
-        if key in self._served:
-            return True
+        if self._served_directly(key) or self._reached_when_served(key):
+            return True  # the common cases, and the cheap ones: no scan of the whole project
         if self._kinds is None:
-            self._kinds = self._spread(self._all_entries(), complete=True)
+            self._kinds = self._spread(self._all_entries())
         kinds = self._kinds.get(key)
         if kinds is None:
             return not self._is_test_function(key)
         return bool(kinds & {SERVED, UNCALLED}) or (lifespan and LIFESPAN in kinds)
+
+    def _served_directly(self, key: str) -> bool:
+        return any(role.kind in REQUEST_ROLES for role in self.index.fastapi.roles_of(key))
+
+    def _reached_when_served(self, key: str) -> bool:
+        """`key` is on the served call graph: the walk from every request entry point goes only
+        as far as it must to find it."""
+        if self._pending is None:
+            self._pending = deque()
+            for entry, _ in self._served_entries():
+                if entry not in self._served:
+                    self._served.add(entry)
+                    self._pending.append(entry)
+        while key not in self._served and self._pending:
+            found = self.index.function(self._pending.popleft())
+            for callee, _ in self._edges(found[1], SERVED, False) if found is not None else ():
+                if callee not in self._served:
+                    self._served.add(callee)
+                    self._pending.append(callee)
+        return key in self._served
 
     # -- entry points ----------------------------------------------------------------------
     def _served_entries(self) -> Iterator[tuple[str, str]]:
@@ -137,9 +156,8 @@ class EventLoopReach:
         return found is not None and self._is_test_module(found[0])
 
     # -- the walk --------------------------------------------------------------------------
-    def _spread(self, entries: Iterable[tuple[str, str]], complete: bool) -> dict[str, set[str]]:
-        """Every function the entries reach, with the kinds of entry that reach it. Only a
-        `complete` walk knows the loops that runners and spawners start."""
+    def _spread(self, entries: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
+        """Every function the entries reach, with the kinds of entry that reach it."""
         kinds: dict[str, set[str]] = {}
         queue: deque[tuple[str, str]] = deque()
         for key, kind in entries:
@@ -151,7 +169,7 @@ class EventLoopReach:
             found = self.index.function(key)
             if found is None:
                 continue
-            for callee, callee_kind in self._edges(found[1], kind, complete):
+            for callee, callee_kind in self._edges(found[1], kind, complete=True):
                 held = kinds.setdefault(callee, set())
                 if callee_kind not in held:
                     held.add(callee_kind)
@@ -159,7 +177,8 @@ class EventLoopReach:
         return kinds
 
     def _edges(self, info: FunctionInfo, kind: str, complete: bool) -> Iterator[tuple[str, str]]:
-        """(callee, the kind of loop it runs on) for every project function `info` calls."""
+        """(callee, the kind of loop it runs on) for every project function `info` calls; a
+        walk that is not `complete` (the served one) leaves out the loops runners start."""
         own_loop: set[str] = set()
         spawned: set[str] = set()
         for site in info.calls:
