@@ -51,33 +51,54 @@ class Need(NamedTuple):
 @functools.lru_cache(maxsize=8192)
 def annotation_names(source: str, everything: bool) -> frozenset[str]:
     """The names an annotation makes pydantic look up: those in its string parts, or all of
-    them under `from __future__ import annotations`; `Literal[...]` holds values, not names."""
+    them under `from __future__ import annotations`. Only the type argument of
+    `Annotated[...]` is a type: its metadata and the arguments of calls (`Field(...)`) are
+    values, whose strings are never names; `Literal[...]` holds values too."""
     expr = parse_type(source)
     found: set[str] = set()
     if expr is None:
         return frozenset()
-    stack: list[tuple[ast.expr, bool]] = [(expr, everything)]
+    # (node, its names are looked up, it is a value rather than a type)
+    stack: list[tuple[ast.expr, bool, bool]] = [(expr, everything, False)]
     while stack:
-        node, counts = stack.pop()
+        node, counts, value = stack.pop()
         if isinstance(node, ast.Constant):
-            if isinstance(node.value, str) and (inner := parse_type(node.value)) is not None:
-                stack.append((inner, True))
+            if value or not isinstance(node.value, str):
+                continue
+            inner = parse_type(node.value)
+            if inner is not None:
+                stack.append((inner, True, False))
         elif isinstance(node, ast.Name):
             if counts:
                 found.add(node.id)
         elif isinstance(node, ast.Attribute):
-            stack.append((node.value, counts))
+            stack.append((node.value, counts, value))
         elif isinstance(node, ast.Subscript):
-            stack.append((node.value, counts))
-            head = node.value
-            literal = isinstance(head, (ast.Name, ast.Attribute)) and (
-                (head.id if isinstance(head, ast.Name) else head.attr) == "Literal"
-            )
-            if not literal:
-                stack.append((node.slice, counts))
+            stack.append((node.value, counts, value))
+            head = _subscript_head(node)
+            if head == "Literal":
+                continue
+            if head == "Annotated" and isinstance(node.slice, ast.Tuple) and node.slice.elts:
+                first, *metadata = node.slice.elts
+                stack.append((first, counts, value))
+                stack.extend((extra, counts, True) for extra in metadata)
+            else:
+                stack.append((node.slice, counts, value))
+        elif isinstance(node, ast.Call):
+            stack.append((node.func, counts, value))
+            stack.extend((argument, counts, True) for argument in node.args)
+            stack.extend((keyword.value, counts, True) for keyword in node.keywords)
         else:
-            stack.extend((child, counts) for child in ast.iter_child_nodes(node))  # type: ignore[misc]
+            stack.extend((child, counts, value) for child in ast.iter_child_nodes(node))  # type: ignore[misc]
     return frozenset(found)
+
+
+def _subscript_head(node: ast.Subscript) -> str | None:
+    """`Literal` for `Literal[...]`, `typing.Literal[...]` and `te.Literal[...]`."""
+    head = node.value
+    if isinstance(head, ast.Name):
+        return head.id
+    return head.attr if isinstance(head, ast.Attribute) else None
 
 
 class ForwardRefs:

@@ -23,7 +23,9 @@ class ForwardRefNeedsModelRebuild(Rule):
     that runs supplies it. A model whose fields or bases use such a model is reported too.
     A name bound anywhere at module level (an import at the bottom of the module, a class defined
     later, `models.B = B` from another module) is fine: pydantic looks again on first use.
-    Method signatures and `Literal["..."]` strings are not looked up, so they do not count.
+    Method signatures, `Literal["..."]` strings, the metadata of `Annotated[...]` (only its
+    type argument is an annotation) and the arguments of `Field(...)` and other calls are
+    values, not names: `Annotated[str, Field(examples=["free"])]` needs nothing.
 
     ## Why is this bad?
     The class is created without complaint, FastAPI registers the routes that use it, and then
