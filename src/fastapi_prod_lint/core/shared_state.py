@@ -91,7 +91,11 @@ def _target_writes(target: ast.expr) -> Iterator[Write]:
 
 def _call_writes(node: ast.Call, ctx: ModuleContext) -> Iterator[Write]:
     func = node.func
-    if isinstance(func, ast.Attribute) and func.attr in MUTATING_METHODS:
+    if (
+        isinstance(func, ast.Attribute)
+        and func.attr in MUTATING_METHODS
+        and not _project_method(func, ctx)
+    ):
         keys: list[str] = [k.arg for k in node.keywords if k.arg]
         keyed = False
         candidates: list[ast.expr] = []
@@ -115,6 +119,31 @@ def _call_writes(node: ast.Call, ctx: ModuleContext) -> Iterator[Write]:
             name.value if isinstance(name, ast.Constant) and isinstance(name.value, str) else None
         )
         yield Write(node, node.args[0], attr, (), False)
+
+
+CONTAINER_BASES = frozenset(
+    {
+        *("builtins.dict", "builtins.list", "builtins.set", "builtins.bytearray"),
+        *("collections.OrderedDict", "collections.defaultdict", "collections.UserDict"),
+        *("collections.UserList", "collections.ChainMap", "collections.deque"),
+        *("typing.Dict", "typing.List", "typing.MutableMapping", "typing.MutableSequence"),
+        *("collections.abc.MutableMapping", "collections.abc.MutableSequence"),
+        *("collections.abc.MutableSet",),
+    }
+)
+
+
+def _project_method(func: ast.Attribute, ctx: ModuleContext) -> bool:
+    """`repo.update(db=db, obj=user)` on an instance of a project class is a call of the
+    project's own method (a repository's `update`), not a dict or list write, unless the class
+    is a container itself and does not define the method."""
+    held = ctx.type_of(func.value)
+    index = ctx.index
+    if held is None or index.class_(held) is None:
+        return False
+    if index.method(held, func.attr) is not None:
+        return True
+    return not any(base in CONTAINER_BASES for base in index.class_ancestors(held))
 
 
 class Chain(NamedTuple):

@@ -57,6 +57,10 @@ class PerRequestStateInModuleObject(WriteRule):
     attribute or key written has one as its head noun (`current_user`, `tenant_id`,
     `Authorization`, `userToken`; not `user_agent`, `token_count` or `tokenizer`).
 
+    A mutating method counts only on a container: a method that a project class defines
+    (`user_repo.update(db=db, obj=user)` on a repository) is a call, not a write, and so is any
+    method of a project class that is not a `dict`, `list` or `set` subclass.
+
     Not reported: `ContextVar.set()`; items written under a key that is not a constant
     (`cache[user_id] = user`: a keyed store gives each request its own slot); writes inside
     `with lock:`; a slot filled once on first use from no data of the request
