@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from fastapi_prod_lint import check_paths, cli, docs
+from fastapi_prod_lint.core.finding import SYNTAX_ERROR_CODE
 from fastapi_prod_lint.core.rule import (
     DOC_SECTIONS,
     REQUIRED_DOC_SECTIONS,
@@ -48,7 +49,8 @@ def findings_for(code: str, source: str, tmp_path: Path) -> list[str]:
     parts = FILE_HEADER.split(source)
     files = dict(zip(parts[1::2], parts[2::2], strict=True)) if len(parts) > 1 else {}
     for name, text in (files or {"app.py": source}).items():
-        compile(text, name, "exec", flags=ast.PyCF_ONLY_AST)  # a block must at least parse
+        if code != SYNTAX_ERROR_CODE:  # a block must at least parse, but FPL001's example
+            compile(text, name, "exec", flags=ast.PyCF_ONLY_AST)
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
@@ -121,7 +123,9 @@ def test_use_instead_code_does_not_trigger_the_rule(rule: type[Rule], tmp_path: 
 def test_rule_page_shows_identity_and_every_front_end_name(rule: type[Rule]) -> None:
     page = docs.render_rule(rule)
     assert page.startswith(f"# {rule.name} ({rule.code})\n")
-    assert pylint_message_id(rule.code) in page
+    for host in ("flake8", "pylint"):  # a host's own code (E999, E0001) where it has one
+        default = rule.code if host == "flake8" else pylint_message_id(rule.code)
+        assert f"{host}: `{rule.host_codes.get(host, default)}`" in page
     for heading in DOC_SECTIONS:
         assert rule.doc_section(heading) in page, f"{rule.code}: `{heading}` not on the page"
     for field in rule.option_fields():

@@ -15,12 +15,13 @@ import fastapi_prod_lint.rules as rules_package
 from fastapi_prod_lint.core.rule import NAME_RE, Rule, pylint_message_id
 from fastapi_prod_lint.rules import ALL_RULES, RULES_BY_CODE
 
-CODE_RE = re.compile(r"^FPL[1-6][0-9]{2}$")
+CODE_RE = re.compile(r"^FPL[0-6][0-9]{2}$")
 VERSION_RE = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+$")
 
 # pylint message ids are public (users write them in `disable=`): add a row for each new rule,
 # never change a row.
 PYLINT_IDS = {
+    "FPL001": "W8801",  # pylint reports a syntax error itself (E0001): the plugin leaves it out
     "FPL101": "W8811",
     "FPL102": "W8812",
     "FPL301": "W8831",

@@ -14,7 +14,6 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from fastapi_prod_lint.core.finding import SYNTAX_ERROR_CODE
 from fastapi_prod_lint.core.rule import Rule, option_key, pylint_message_id
 from fastapi_prod_lint.rules import ALL_RULES
 
@@ -22,6 +21,7 @@ DEFAULT_OUT = Path(__file__).resolve().parents[2] / "docs" / "rules"
 INDEX = "index.md"
 CONFIG_TABLE = "[tool.fastapi-prod-lint]"
 FAMILIES = {
+    "0": "files",
     "1": "event loop",
     "2": "layering",
     "3": "models and contracts",
@@ -49,8 +49,10 @@ def render_rule(rule: type[Rule]) -> str:
             f"Added in {rule.added_in}",
             enabled,
             fix,
-            f"flake8: `{rule.code}`",
-            f"pylint: `{pylint_message_id(rule.code)}` / `{rule.name}`",
+            f"flake8: `{rule.host_codes.get('flake8', rule.code)}`",
+            f"pylint: `{rule.host_codes['pylint']}` (pylint's own)"
+            if "pylint" in rule.host_codes
+            else f"pylint: `{pylint_message_id(rule.code)}` / `{rule.name}`",
         ]
     )
     body = _with_options(rule, rule.documentation())
@@ -80,14 +82,6 @@ def render_index() -> str:
             f" | {'on' if rule.default_enabled else 'opt-in'} | {'yes' if rule.fixable else ''} |"
             for rule in rules
         ]
-    out += [
-        "",
-        f"## {SYNTAX_ERROR_CODE}: syntax error",
-        "",
-        f"A file that does not parse is reported as `{SYNTAX_ERROR_CODE}` (`syntax-error`) by the"
-        " command line, and the run goes on with the other files. flake8 reports such a file as"
-        " `E999` and pylint as `E0001` (`syntax-error`) themselves, so the plugins stay silent.",
-    ]
     return "\n".join(out) + "\n"
 
 

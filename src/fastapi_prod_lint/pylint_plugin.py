@@ -39,7 +39,9 @@ class FastAPIProdLintChecker(BaseChecker):
 
     name = "fastapi-prod-lint"
     msgs = {  # noqa: RUF012 - pylint reads this class attribute
-        pylint_message_id(rule.code): ("%s", rule.name, rule.summary()) for rule in ALL_RULES
+        pylint_message_id(rule.code): ("%s", rule.name, rule.summary())
+        for rule in ALL_RULES
+        if "pylint" not in rule.host_codes  # FPL001: pylint's own E0001 `syntax-error`
     }
     options = _options()
 
@@ -54,7 +56,7 @@ class FastAPIProdLintChecker(BaseChecker):
             data = stream.read()
         for finding in check_source(data, display, settings):
             rule = RULES_BY_CODE.get(finding.code)
-            if rule is None:  # a syntax error: pylint reports its own
+            if rule is None or "pylint" in rule.host_codes:  # a syntax error: pylint's own
                 continue
             self.add_message(
                 rule.name,

@@ -12,7 +12,6 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
-from fastapi_prod_lint.core.finding import SYNTAX_ERROR_CODE
 from fastapi_prod_lint.core.rule import Rule, option_key
 
 if sys.version_info >= (3, 11):
@@ -40,10 +39,8 @@ def _all_rules() -> tuple[type[Rule], ...]:
 
 
 def known_codes() -> dict[str, str]:
-    """code -> rule name, the syntax-error code included."""
-    codes = {rule.code: rule.name for rule in _all_rules()}
-    codes[SYNTAX_ERROR_CODE] = "syntax-error"
-    return codes
+    """code -> rule name (FPL001, the syntax error, is a rule like the others)."""
+    return {rule.code: rule.name for rule in _all_rules()}
 
 
 def option_specs() -> dict[str, tuple[type[Rule], dataclasses.Field[Any]]]:

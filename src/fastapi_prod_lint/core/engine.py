@@ -17,6 +17,7 @@ from fastapi_prod_lint.core.imports import CHILD_FIELDS, live_statements, module
 from fastapi_prod_lint.core.noqa import filter_suppressed
 from fastapi_prod_lint.core.project import ProjectIndex, module_name
 from fastapi_prod_lint.core.rule import Rule
+from fastapi_prod_lint.core.syntax import describe, is_template
 
 Hook = Callable[[Any, ModuleContext], Iterable[Finding]]
 
@@ -99,10 +100,13 @@ def walk(tree: ast.Module, ctx: ModuleContext, dispatch: Dispatch) -> Iterator[F
     ctx.pop_scope()
 
 
-def syntax_error_finding(path: str, error: SyntaxError) -> Finding:
+def syntax_error_finding(path: str, error: SyntaxError, lines: list[str]) -> Finding | None:
+    """FPL001 for a file that does not parse; None for a template, which is no Python."""
+    if is_template("".join(lines), path):
+        return None
     line = error.lineno or 1
     col = max((error.offset or 1) - 1, 0)
-    return Finding(path, line, col, SYNTAX_ERROR_CODE, f"Cannot parse the file: {error.msg}")
+    return Finding(path, line, col, SYNTAX_ERROR_CODE, describe(error, lines))
 
 
 def decode_lines(data: bytes | str) -> list[str]:

@@ -46,6 +46,9 @@ class Rule:
     added_in: ClassVar[str]
     fixable: ClassVar[bool] = False
     default_enabled: ClassVar[bool] = True
+    # front ends that report the problem under their own code instead (`{"pylint": "E0001"}`):
+    # their adapter leaves the rule out
+    host_codes: ClassVar[dict[str, str]] = {}
     Options: ClassVar[type[Any]] = NoOptions
 
     def __init__(self, options: Any = None) -> None:

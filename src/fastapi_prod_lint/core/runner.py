@@ -275,8 +275,9 @@ def check_data(
         except SyntaxError as error:
             if not project.settings.is_enabled(SYNTAX_ERROR_CODE):
                 return []
-            found = [syntax_error_finding(display, error)]
-            return finish(found, lines, project.settings, relpath(project.root, path))
+            found = syntax_error_finding(display, error, lines)
+            kept = [] if found is None else [found]
+            return finish(kept, lines, project.settings, relpath(project.root, path))
     index = project.overlay(path, data, tree)
     return check_tree(tree, lines, display, path, index, project.settings)
 

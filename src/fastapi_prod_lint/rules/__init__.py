@@ -29,11 +29,13 @@ from fastapi_prod_lint.rules.router_module_without_service_layer import (
     RouterModuleWithoutServiceLayer,
 )
 from fastapi_prod_lint.rules.secret_field_in_response_model import SecretFieldInResponseModel
+from fastapi_prod_lint.rules.syntax_error import SyntaxErrorInFile
 from fastapi_prod_lint.rules.table_model_as_request_body import TableModelAsRequestBody
 from fastapi_prod_lint.rules.table_model_as_response_model import TableModelAsResponseModel
 from fastapi_prod_lint.rules.thread_local_in_async_app import ThreadLocalInAsyncApp
 
 ALL_RULES: tuple[type[Rule], ...] = (
+    SyntaxErrorInFile,
     BlockingCallInAsyncRoute,
     BlockingCallViaSyncHelper,
     BusinessLogicWithPersistenceInRoute,
