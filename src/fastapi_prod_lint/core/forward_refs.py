@@ -10,18 +10,24 @@ bound anywhere at module level at runtime is therefore found by first use; one b
 from __future__ import annotations
 
 import ast
-import functools
 from typing import TYPE_CHECKING, NamedTuple
 
+from fastapi_prod_lint.core.annotations import (
+    ANNOTATED,
+    LITERAL,
+    Form,
+    annotation_names,
+    spelled_form,
+)
 from fastapi_prod_lint.core.imports import BUILTIN_NAMES
 from fastapi_prod_lint.core.models import (
+    LITERAL_NAMES,
     MODEL,
     TABLE,
     model_kind,
     module_resolver,
-    parse_type,
 )
-from fastapi_prod_lint.core.summary import CallSite, ModuleSummary
+from fastapi_prod_lint.core.summary import ANNOTATED_NAMES, CallSite, ModuleSummary
 
 if TYPE_CHECKING:
     from fastapi_prod_lint.core.project import ProjectIndex
@@ -48,59 +54,6 @@ class Need(NamedTuple):
     also: ModuleSummary | None = None  # an inheriting model's module, looked up as well
 
 
-@functools.lru_cache(maxsize=8192)
-def annotation_names(source: str, everything: bool) -> frozenset[str]:
-    """The names an annotation makes pydantic look up: those in its string parts, or all of
-    them under `from __future__ import annotations`. Only the type argument of
-    `Annotated[...]` is a type: its metadata and the arguments of calls (`Field(...)`) are
-    values, whose strings are never names; `Literal[...]` holds values too."""
-    expr = parse_type(source)
-    found: set[str] = set()
-    if expr is None:
-        return frozenset()
-    # (node, its names are looked up, it is a value rather than a type)
-    stack: list[tuple[ast.expr, bool, bool]] = [(expr, everything, False)]
-    while stack:
-        node, counts, value = stack.pop()
-        if isinstance(node, ast.Constant):
-            if value or not isinstance(node.value, str):
-                continue
-            inner = parse_type(node.value)
-            if inner is not None:
-                stack.append((inner, True, False))
-        elif isinstance(node, ast.Name):
-            if counts:
-                found.add(node.id)
-        elif isinstance(node, ast.Attribute):
-            stack.append((node.value, counts, value))
-        elif isinstance(node, ast.Subscript):
-            stack.append((node.value, counts, value))
-            head = _subscript_head(node)
-            if head == "Literal":
-                continue
-            if head == "Annotated" and isinstance(node.slice, ast.Tuple) and node.slice.elts:
-                first, *metadata = node.slice.elts
-                stack.append((first, counts, value))
-                stack.extend((extra, counts, True) for extra in metadata)
-            else:
-                stack.append((node.slice, counts, value))
-        elif isinstance(node, ast.Call):
-            stack.append((node.func, counts, value))
-            stack.extend((argument, counts, True) for argument in node.args)
-            stack.extend((keyword.value, counts, True) for keyword in node.keywords)
-        else:
-            stack.extend((child, counts, value) for child in ast.iter_child_nodes(node))  # type: ignore[misc]
-    return frozenset(found)
-
-
-def _subscript_head(node: ast.Subscript) -> str | None:
-    """`Literal` for `Literal[...]`, `typing.Literal[...]` and `te.Literal[...]`."""
-    head = node.value
-    if isinstance(head, ast.Name):
-        return head.id
-    return head.attr if isinstance(head, ast.Attribute) else None
-
-
 class ForwardRefs:
     """Per project index: the names each model needs and misses, and the rebuilds."""
 
@@ -113,8 +66,47 @@ class ForwardRefs:
         self._called: set[str] | None = None
         self._models: dict[tuple[str, str], str | None] = {}
         self._by_name: dict[str, list[str]] | None = None
+        self._forms: dict[str, Form] = {}
+        self._names: dict[tuple[str, str, bool, bool], frozenset[str]] = {}
 
     # -- what a model needs --------------------------------------------------------------
+    def names(
+        self, module: str, source: str, everything: bool, types_only: bool = False
+    ) -> frozenset[str]:
+        """`annotation_names` of an annotation written in `module`."""
+        key = (module, source, everything, types_only)
+        found = self._names.get(key)
+        if found is None:
+            form = self.form(module)
+            found = self._names[key] = annotation_names(source, everything, form, types_only)
+        return found
+
+    def form(self, module: str) -> Form:
+        """`Literal` and `Annotated` as a module binds them (`from typing import Literal as L`,
+        `import typing_extensions as te`); a head it does not bind is read by its spelling."""
+        found = self._forms.get(module)
+        if found is None:
+            summary = self.index.modules.get(module)
+            found = self._forms[module] = (
+                spelled_form if summary is None else self._bound_form(summary)
+            )
+        return found
+
+    def _bound_form(self, summary: ModuleSummary) -> Form:
+        resolve = module_resolver(summary)
+        canonical = self.index.canonical
+
+        def form(head: ast.expr) -> str | None:
+            dotted = resolve(head)
+            if dotted is None:
+                return spelled_form(head)
+            dotted = canonical(dotted)
+            if dotted in LITERAL_NAMES:
+                return LITERAL
+            return ANNOTATED if dotted in ANNOTATED_NAMES else None
+
+        return form
+
     def needs(self, dotted: str) -> list[Need]:
         """Every name the fields of a model make pydantic look up, inherited ones included
         (pydantic looks those up in the subclass's module too)."""
@@ -130,9 +122,10 @@ class ForwardRefs:
             for name, source in info.fields:
                 if name in info.not_fields:
                     continue
-                if not summary.future_annotations and "'" not in source and '"' not in source:
+                future = summary.future_annotations
+                if not future and "'" not in source and '"' not in source:
                     continue  # no string part: evaluated at class creation, nothing deferred
-                for needed in sorted(annotation_names(source, summary.future_annotations)):
+                for needed in sorted(self.names(summary.module, source, future)):
                     found.append(Need(needed, summary, owner, also))
         return found
 
@@ -357,7 +350,7 @@ class ForwardRefs:
             for name, source in info.fields:
                 if name in info.not_fields:
                     continue
-                for needed in annotation_names(source, True):
+                for needed in self.names(summary.module, source, True, types_only=True):
                     model = self.model_named(summary, needed)
                     if model is not None:
                         found.append(model)
@@ -416,110 +409,3 @@ def forward_refs(index: ProjectIndex) -> ForwardRefs:
     if not isinstance(found, ForwardRefs):
         found = index.analyses["forward_refs"] = ForwardRefs(index)
     return found
-
-
-class ImportFailure(NamedTuple):
-    module: str  # where the failing `from x import Y` is
-    line: int
-    name: str  # Y
-    cycle: tuple[str, ...]  # x ... module x: the modules being imported when it fails
-
-
-def in_import_cycle(index: ProjectIndex, module: str) -> bool:
-    """Some runtime import chain from `module` leads back to it (only the modules it reaches
-    are looked into: an editor's one-file check stays cheap)."""
-    cache = index.analyses.setdefault("in_import_cycle", {})
-    assert isinstance(cache, dict)
-    if module not in cache:
-        cache[module] = module in _reached_by_imports(index, module)
-    found: bool = cache[module]
-    return found
-
-
-def _reached_by_imports(index: ProjectIndex, module: str) -> set[str]:
-    seen: set[str] = set()
-    stack = [module]
-    while stack:
-        current = stack.pop()
-        summary = index.modules.get(current)
-        if summary is None:
-            continue
-        for edge in summary.imports:
-            if edge.type_checking or edge.in_function:
-                continue
-            located = index.module_of(edge.target)
-            if located is None:
-                continue
-            targets = [located[0].module]
-            parent = located[0].module.rpartition(".")[0]
-            while parent:  # importing a.b.c runs a/__init__.py and a/b/__init__.py first
-                targets.append(parent)
-                parent = parent.rpartition(".")[0]
-            for target in targets:
-                if target not in seen and target in index.modules:
-                    seen.add(target)
-                    stack.append(target)
-    return seen
-
-
-def import_failures(index: ProjectIndex) -> dict[tuple[str, int], ImportFailure]:
-    """Run the project's module-level imports in order, the way Python does when the app
-    starts (its app modules first, then every module): a `from x import Y` that runs while
-    `x` is partly executed and has not bound `Y` yet fails (a circular import)."""
-    found = index.analyses.get("import_failures")
-    if isinstance(found, dict):
-        return found
-    failures: dict[tuple[str, int], ImportFailure] = {}
-    state: dict[str, int] = {}  # module -> line it is paused at (0: done)
-    stack: list[str] = []
-    cycles: set[frozenset[str]] = set()
-
-    def run(name: str) -> bool:
-        if name in state:
-            return True
-        parent = name.rpartition(".")[0]
-        if parent and parent in index.modules and not run(parent):
-            return False
-        if name in state:  # the package imported it
-            return True
-        summary = index.modules[name]
-        state[name] = 1
-        stack.append(name)
-        try:
-            edges = sorted(
-                (e for e in summary.imports if not e.type_checking and not e.in_function),
-                key=lambda edge: edge.line,
-            )
-            for edge in edges:
-                state[name] = edge.line
-                located = index.module_of(edge.target)
-                if located is None or located[0].module == name:
-                    continue
-                target, rest = located
-                if not run(target.module):
-                    del state[name]  # as Python drops a module whose import failed
-                    return False
-                paused = state.get(target.module, 0)
-                if rest and paused and f"{target.module}.{rest[0]}" not in index.modules:
-                    first = target.first_bound.get(rest[0])
-                    if first is None or first >= paused:  # its own line is still running
-                        cycle = (*stack[stack.index(target.module) :], target.module)
-                        if frozenset(cycle) not in cycles:  # once a cycle: the first way
-                            cycles.add(frozenset(cycle))  # it fails is the one a user sees
-                            failure = ImportFailure(name, edge.line, rest[0], cycle)
-                            failures[(name, edge.line)] = failure
-                        del state[name]
-                        return False
-            state[name] = 0
-            return True
-        finally:
-            stack.pop()
-
-    apps = sorted(
-        router.name.rpartition(".")[0] for router in index.fastapi.routers.values() if router.is_app
-    )
-    for name in [*apps, *sorted(index.modules)]:
-        if name in index.modules:
-            run(name)
-    index.analyses["import_failures"] = failures
-    return failures

@@ -23,9 +23,11 @@ class ForwardRefNeedsModelRebuild(Rule):
     that runs supplies it. A model whose fields or bases use such a model is reported too.
     A name bound anywhere at module level (an import at the bottom of the module, a class defined
     later, `models.B = B` from another module) is fine: pydantic looks again on first use.
-    Method signatures, `Literal["..."]` strings, the metadata of `Annotated[...]` (only its
-    type argument is an annotation) and the arguments of `Field(...)` and other calls are
-    values, not names: `Annotated[str, Field(examples=["free"])]` needs nothing.
+    Method signatures are not looked up, and the strings in `Literal[...]`, in the metadata of
+    `Annotated[...]` (only its type argument is an annotation) and in the arguments of
+    `Field(...)` and other calls are values, not names: `Annotated[str, Field(examples=["free"])]`
+    needs nothing (under `from __future__ import annotations` the names those calls use, such
+    as a validator, must still be bound).
 
     ## Why is this bad?
     The class is created without complaint, FastAPI registers the routes that use it, and then

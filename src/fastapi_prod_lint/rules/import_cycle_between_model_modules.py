@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 from fastapi_prod_lint.core.context import ModuleContext
 from fastapi_prod_lint.core.finding import Finding
-from fastapi_prod_lint.core.forward_refs import import_failures, in_import_cycle, is_model
+from fastapi_prod_lint.core.forward_refs import is_model
+from fastapi_prod_lint.core.import_simulation import import_failures, in_import_cycle
 from fastapi_prod_lint.core.rule import Rule
 
 

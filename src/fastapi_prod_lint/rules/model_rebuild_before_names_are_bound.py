@@ -30,6 +30,8 @@ class ModelRebuildBeforeNamesAreBound(Rule):
     package `__init__.py` before the module that defines it is imported, or when the name is
     imported only under `TYPE_CHECKING`. Names passed in (`update_forward_refs(B=B)`,
     `_types_namespace={"B": B}`) count as bound; `raise_errors=False` is not reported.
+    Strings in `Literal[...]`, in `Annotated[...]` metadata and in `Field(...)` arguments are
+    values: a rebuild never waits for them.
 
     ## Why is this bad?
     `model_rebuild()` raises `PydanticUndefinedAnnotation` when a name cannot be found, so the

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from fastapi_prod_lint.core.context import ModuleContext
 from fastapi_prod_lint.core.finding import Finding
-from fastapi_prod_lint.core.forward_refs import annotation_names, forward_refs
+from fastapi_prod_lint.core.forward_refs import forward_refs
 from fastapi_prod_lint.core.imports import BUILTIN_NAMES
 from fastapi_prod_lint.core.models import TABLE, model_kind, parse_type
 from fastapi_prod_lint.core.rule import Rule
@@ -134,7 +134,7 @@ class RelationshipAnnotationBreaksMapping(Rule):
         at runtime (it is imported only under `TYPE_CHECKING`, say)."""
         index = ctx.index
         refs = forward_refs(index)
-        for name in annotation_names(ast.unparse(annotation), True):
+        for name in refs.names(ctx.module, ast.unparse(annotation), True, types_only=True):
             if name in BUILTIN_NAMES or (
                 name in ctx.bindings and ctx.bindings[name].kind != "import"
             ):
