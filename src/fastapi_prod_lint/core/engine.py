@@ -102,7 +102,7 @@ def walk(tree: ast.Module, ctx: ModuleContext, dispatch: Dispatch) -> Iterator[F
 
 def syntax_error_finding(path: str, error: SyntaxError, lines: list[str]) -> Finding | None:
     """FPL001 for a file that does not parse; None for a template, which is no Python."""
-    if is_template("".join(lines), path):
+    if is_template(error, lines, path):
         return None
     line = error.lineno or 1
     col = max((error.offset or 1) - 1, 0)

@@ -55,6 +55,7 @@ class Write(NamedTuple):
     attr: str | None  # the attribute set on `obj` (`obj.attr = v`, `setattr(obj, "attr", v)`)
     keys: tuple[str, ...]  # constant item keys and keyword names written (`update(user=u)`)
     keyed: bool  # an item written under a key that is not a constant: a keyed store
+    method: str | None = None  # the mutating method called (`update`): a write on a container
 
 
 def writes(node: WriteNode, ctx: ModuleContext) -> Iterator[Write]:
@@ -91,11 +92,7 @@ def _target_writes(target: ast.expr) -> Iterator[Write]:
 
 def _call_writes(node: ast.Call, ctx: ModuleContext) -> Iterator[Write]:
     func = node.func
-    if (
-        isinstance(func, ast.Attribute)
-        and func.attr in MUTATING_METHODS
-        and not _project_method(func, ctx)
-    ):
+    if isinstance(func, ast.Attribute) and func.attr in MUTATING_METHODS:
         keys: list[str] = [k.arg for k in node.keywords if k.arg]
         keyed = False
         candidates: list[ast.expr] = []
@@ -108,7 +105,7 @@ def _call_writes(node: ast.Call, ctx: ModuleContext) -> Iterator[Write]:
                 keys.extend([key.value] if isinstance(key.value, str) else [])
             else:
                 keyed = True
-        yield Write(node, func.value, None, tuple(keys), keyed)
+        yield Write(node, func.value, None, tuple(keys), keyed, func.attr)
     elif (
         len(node.args) >= 2
         and getattr(func, "id", None) in ("setattr", "delattr")
@@ -121,29 +118,54 @@ def _call_writes(node: ast.Call, ctx: ModuleContext) -> Iterator[Write]:
         yield Write(node, node.args[0], attr, (), False)
 
 
-CONTAINER_BASES = frozenset(
+CONTAINER_CLASSES = frozenset(
     {
         *("builtins.dict", "builtins.list", "builtins.set", "builtins.bytearray"),
-        *("collections.OrderedDict", "collections.defaultdict", "collections.UserDict"),
-        *("collections.UserList", "collections.ChainMap", "collections.deque"),
-        *("typing.Dict", "typing.List", "typing.MutableMapping", "typing.MutableSequence"),
+        *("collections.OrderedDict", "collections.defaultdict", "collections.Counter"),
+        *("collections.UserDict", "collections.UserList", "collections.ChainMap"),
+        *("collections.deque", "weakref.WeakValueDictionary", "weakref.WeakKeyDictionary"),
+        *("typing.Dict", "typing.List", "typing.Set", "typing.DefaultDict"),
+        *("typing.OrderedDict", "typing.MutableMapping", "typing.MutableSequence"),
+        *("typing.MutableSet", "typing.TypedDict", "typing_extensions.TypedDict"),
         *("collections.abc.MutableMapping", "collections.abc.MutableSequence"),
         *("collections.abc.MutableSet",),
+        *(f"cachetools.{name}" for name in ("Cache", "LRUCache", "LFUCache", "TTLCache")),
+        *("cachetools.TLRUCache", "cachetools.RRCache", "cachetools.FIFOCache"),
     }
 )
 
 
-def _project_method(func: ast.Attribute, ctx: ModuleContext) -> bool:
-    """`repo.update(db=db, obj=user)` on an instance of a project class is a call of the
-    project's own method (a repository's `update`), not a dict or list write, unless the class
-    is a container itself and does not define the method."""
-    held = ctx.type_of(func.value)
+def container_write(write: Write, ctx: ModuleContext) -> bool:
+    """Whether `obj.update(...)` (any mutating method's name) writes into a container.
+    - `obj` is an instance of a project class: only when the class is a `dict`, `list`, `set`
+      (or `TypedDict`, ...) subclass that does not define the method itself; a repository's
+      `user_repo.update(db=db, obj=user)` is a call of the project's own method.
+    - `obj` is of another known type (`dict[str, str]`, a library class): yes.
+    - `obj` is a module-level name of unknown type: only when it looks like a container, bound
+      by a literal (`{}`, `[]`) or a container's constructor (`dict()`, `defaultdict(list)`,
+      `TTLCache(...)`); not when a call of anything else made it (`make_repository(User)`,
+      a database client): that object's methods are its own.
+    - `obj` is an attribute of an object (`client.headers`, `auth_context.scopes`), which can
+      rarely be typed: yes (headers, cookies and scope lists are the usual leak)."""
+    receiver = write.obj
     index = ctx.index
-    if held is None or index.class_(held) is None:
-        return False
-    if index.method(held, func.attr) is not None:
-        return True
-    return not any(base in CONTAINER_BASES for base in index.class_ancestors(held))
+    held = ctx.type_of(receiver)
+    if held is not None:
+        if index.class_(held) is None:
+            return True
+        if index.method(held, write.method or "") is not None:
+            return False
+        return any(base in CONTAINER_CLASSES for base in index.class_ancestors(held))
+    dotted = ctx.qualified_name(receiver)
+    definition = None if dotted is None else index.definition(dotted)
+    if dotted is None or definition is None or "." in definition.name:
+        return True  # an attribute of an object, or a name the project does not bind
+    made_by = index.created_by(dotted)
+    return (
+        made_by is None
+        or made_by in CONTAINER_CLASSES
+        or made_by.rpartition(".")[0] in CONTAINER_CLASSES  # `dict.fromkeys(...)`
+    )
 
 
 class Chain(NamedTuple):

@@ -1,64 +1,145 @@
 """Why a file does not parse (FPL001): a template, syntax newer than the running Python, or a
-plain syntax error. Only asked once the parse has failed: a file that parses is never guessed
-at."""
+plain syntax error. Asked only once the parse has failed, and only about the lines where it
+failed: a file that parses is never guessed at."""
 
 from __future__ import annotations
 
+import io
 import re
 import sys
+import tokenize
+from collections.abc import Callable
+from itertools import pairwise
 from typing import NamedTuple
 
-TEMPLATE_MARKS = re.compile(r"\{\{.*?\}\}|\{%-?.*?-?%\}|\{#.*?#\}")
+# a whole Jinja tag: `{{ name }}`, `{% if x %}`, `{# note #}`; one that starts its line
+JINJA_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", flags=re.DOTALL)
+LEADING_JINJA_TAG = re.compile(r"^[ \t]*(?:" + JINJA_TAG.pattern + ")", flags=re.DOTALL | re.M)
+STRING_PREFIX = r"(?<![\w'\"])"  # a string's prefix starts a token
+EXCEPT_CLAUSE = re.compile(r"^\s*except\s+([^(\[:#*][^:#]*):", flags=re.MULTILINE)
+LOWER_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 
 
 class NewerSyntax(NamedTuple):
     version: tuple[int, int]
     construct: str
-    line: re.Pattern[str]  # the failing line shows the construct
+    shows: Callable[[str], bool]  # the failing lines hold the construct
+
+
+def _matches(pattern: str) -> Callable[[str], bool]:
+    compiled = re.compile(pattern, flags=re.MULTILINE)
+    return lambda text: compiled.search(text) is not None
+
+
+def _tokens(text: str) -> list[tokenize.TokenInfo]:
+    """The tokens of some lines cut out of a file (the tokens read before a problem, when they
+    end inside a bracket or a string)."""
+    found: list[tokenize.TokenInfo] = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            found.append(token)
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return found
+
+
+def _unparenthesised_except(text: str) -> bool:
+    """`except A, B:` (PEP 758: no `as`); not Python 2's `except ValueError, error:`, whose
+    last name is a variable, not a class."""
+    clause = EXCEPT_CLAUSE.search(text)
+    if clause is None or re.search(r"\bas\b", clause[1]):
+        return False
+    names = [name.strip() for name in clause[1].split(",")]
+    return len(names) > 1 and LOWER_NAME.fullmatch(names[-1]) is None
+
+
+def _template_string(text: str) -> bool:
+    """`t"..."`: before Python 3.14, the name `t` right before a string."""
+    tokens = _tokens(text)
+    return any(
+        first.type == tokenize.NAME
+        and first.string.lower() in ("t", "rt", "tr")
+        and second.type == tokenize.STRING
+        and second.start == first.end
+        for first, second in pairwise(tokens)
+    )
 
 
 NEWER_SYNTAX = (
-    NewerSyntax((3, 11), "`except*` (PEP 654)", re.compile(r"^\s*except\s*\*")),
+    NewerSyntax((3, 11), "`except*` (PEP 654)", _matches(r"^\s*except\s*\*")),
+    NewerSyntax((3, 12), "`type` statement (PEP 695)", _matches(r"^\s*type\s+\w+\s*(\[.*\])?\s*=")),
     NewerSyntax(
-        (3, 12), "`type` statement (PEP 695)", re.compile(r"^\s*type\s+\w+\s*(\[.*\])?\s*=")
+        (3, 12),
+        "type parameters `[T]` (PEP 695)",
+        _matches(r"^\s*(async\s+def|def|class)\s+\w+\s*\["),
     ),
     NewerSyntax(
         (3, 12),
-        "type parameters (PEP 695)",
-        re.compile(r"^\s*(async\s+def|def|class)\s+\w+\s*\["),
+        "f-string that nests its own quotes (PEP 701)",
+        _matches(STRING_PREFIX + r"(?:[rR]?[fF]|[fF][rR])(['\"]).*?\{[^}]*?\1"),
     ),
     NewerSyntax(
-        (3, 12), "f-string nesting its own quotes (PEP 701)", re.compile(r"\bf(['\"]).*\{[^}]*\1")
+        (3, 12),
+        "backslash inside an f-string's `{}` (PEP 701)",
+        _matches(STRING_PREFIX + r"(?:[rR]?[fF]|[fF][rR])(['\"]).*?\{[^}]*?\\"),
     ),
     NewerSyntax(
         (3, 14),
         "`except A, B:` without parentheses (PEP 758)",
-        re.compile(r"^\s*except\s+[^\s(\[:][^:]*,[^:]*:"),
+        _unparenthesised_except,
     ),
-    NewerSyntax(
-        (3, 14),
-        'template string `t"..."` (PEP 750)',
-        re.compile(r"(?:^|[\s(=,\[{:])[tT][rR]?(['\"])"),
-    ),
+    NewerSyntax((3, 14), 'template string `t"..."` (PEP 750)', _template_string),
 )
 
 
-def is_template(text: str, path: str) -> bool:
-    """A Jinja or cookiecutter template named `.py`: not Python, not reported."""
-    return "{{cookiecutter" in path.replace(" ", "") or bool(TEMPLATE_MARKS.search(text))
+def failing_lines(error: SyntaxError, lines: list[str]) -> str:
+    """The lines the parser stopped on (the parser's own copy when `lines` lacks them)."""
+    first = error.lineno or 0
+    last = max(error.end_lineno or first, first)
+    if 0 < first <= len(lines):
+        return "".join(lines[first - 1 : last])
+    return error.text or ""
+
+
+def is_template(error: SyntaxError, lines: list[str], path: str) -> bool:
+    """A Jinja or cookiecutter template named `.py`, which is no Python: a path inside a
+    cookiecutter folder (`{{cookiecutter.package}}/main.py`); or a file with whole Jinja tags
+    whose parse failed on one: a tag opened as code (not inside a string) on the lines where
+    the parse failed, or a tag over several lines, opening its line, that holds them."""
+    if "{{cookiecutter" in path.replace(" ", ""):
+        return True
+    text = "".join(lines)
+    if JINJA_TAG.search(text) is None:
+        return False
+    tokens = _tokens(failing_lines(error, lines))
+    if any(
+        brace.type == tokenize.OP
+        and brace.string == "{"
+        and after.start == brace.end
+        and (after.string in ("{", "%") or after.type == tokenize.COMMENT)
+        for brace, after in pairwise(tokens)
+    ):
+        return True
+    first = error.lineno or 0
+    for tag in LEADING_JINJA_TAG.finditer(text):
+        start = text.count("\n", 0, tag.start()) + 1
+        if start <= first <= start + tag[0].count("\n"):
+            return True
+    return False
+
+
+def running_python() -> tuple[int, int]:
+    return sys.version_info.major, sys.version_info.minor
 
 
 def describe(error: SyntaxError, lines: list[str]) -> str:
-    """The message of a file that does not parse."""
-    number = error.lineno or 0
-    text = lines[number - 1] if 0 < number <= len(lines) else (error.text or "")
-    running = sys.version_info[:2]
+    """The message of a file that does not parse: the newer-Python construct on the failing
+    lines and the version it needs, or else the parser's own message."""
+    text = failing_lines(error, lines)
+    running = running_python()
     for newer in NEWER_SYNTAX:
-        if running < newer.version and newer.line.search(text):
+        if running < newer.version and newer.shows(text):
             need = ".".join(map(str, newer.version))
             here = ".".join(map(str, running))
-            return (
-                f"Needs Python >= {need}: {newer.construct}; this run parses with Python {here}"
-                f" (run fastapi-prod-lint on the Python the project targets)"
-            )
+            return f"Needs Python >= {need}: {newer.construct}; the linter runs on Python {here}"
     return f"Cannot parse the file: {error.msg}"

@@ -11,6 +11,7 @@ from fastapi_prod_lint.core.shared_state import (
     WriteNode,
     WriteRule,
     chain,
+    container_write,
     holds_identity,
     module_object,
     under_lock,
@@ -59,7 +60,11 @@ class PerRequestStateInModuleObject(WriteRule):
 
     A mutating method counts only on a container: a method that a project class defines
     (`user_repo.update(db=db, obj=user)` on a repository) is a call, not a write, and so is any
-    method of a project class that is not a `dict`, `list` or `set` subclass.
+    method of a project class that is not a `dict`, `list`, `set` or `TypedDict` subclass. A
+    module-level object whose type is unknown counts when it looks like a container (bound by
+    `{}`, `[]`, `dict()`, `defaultdict(...)`, `OrderedDict()`, `TTLCache(...)`), not when
+    another call made it (`user_repo = make_repository(User)`); an attribute of an object
+    counts (`client.headers.update(...)`).
 
     Not reported: `ContextVar.set()`; items written under a key that is not a constant
     (`cache[user_id] = user`: a keyed store gives each request its own slot); writes inside
@@ -153,6 +158,8 @@ class PerRequestStateInModuleObject(WriteRule):
             return None
         if not module_object(found, write, ctx) or under_lock(node, ctx):
             return None
+        if write.method is not None and not container_write(write, ctx):
+            return None  # `user_repo.update(db=db, obj=user)`: the project's own method
         if isinstance(write.node, ast.Call):  # `client.headers.update(...)`
             return {"target": f"{ast.unparse(write.node.func)}(...)"}
         return {"target": ast.unparse(write.node)}  # `_state['user']`, `client.token`

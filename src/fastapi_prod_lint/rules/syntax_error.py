@@ -13,18 +13,23 @@ class SyntaxErrorInFile(Rule):
 
     ## What it does
     Reports a `.py` file that the interpreter running the linter cannot parse (or read), at the
-    place the parser stopped, and goes on with the other files. The message says what failed:
-    the parser's own message, or, when the file uses syntax newer than the running Python, the
-    construct and the version it needs ("needs Python >= 3.12: `type` statement (PEP 695)"):
-    type parameters and `type` statements (3.12), f-strings nesting their own quotes (3.12),
-    `except*` (3.11), `except A, B:` without parentheses and template strings `t"..."`
-    (3.14). Files that are clearly templates rather than Python (Jinja or cookiecutter
-    placeholders such as `{{ name }}` or `{% if %}` where the parse fails, or a path holding
-    `{{cookiecutter.`) are not Python at all and are not reported.
+    place the parser stopped, and goes on with the other files. The message says what failed.
+    When the lines where the parse failed use syntax newer than the running Python, it names
+    the construct and the version it needs ("Needs Python >= 3.12: `type` statement (PEP 695);
+    the linter runs on Python 3.10"): `except*` (3.11); `type` statements, type parameters
+    (`def first[T](...)`, `class Box[T]:`), f-strings that nest their own quotes or hold a
+    backslash inside `{}` (3.12); `except A, B:` without parentheses and template strings
+    `t"..."` (3.14). Otherwise it keeps the parser's message ("Cannot parse the file: invalid
+    syntax"). A file that parses is never second-guessed.
 
-    The command line reports it. flake8 reports a file that does not parse as `E999` and pylint
-    as `E0001` (`syntax-error`) themselves, before any plugin runs, so the plugins stay silent
-    on it.
+    A template is not Python and is not reported: a file under a cookiecutter folder
+    (`{{cookiecutter.package}}/main.py`), or a file whose parse fails on a Jinja tag written
+    as code (`{{ ... }}`, `{% ... %}`, `{# ... #}`; not one inside a string). The run says
+    nothing about the templates it leaves out, as for excluded files.
+
+    The command line reports it. flake8 reports a file that does not parse as `E999` (select
+    `E9` besides `FPL`) and pylint as `E0001` (`syntax-error`) themselves, before any plugin
+    runs, so the plugins stay silent on it (templates included: exclude them there).
 
     ## Why is this bad?
     A module that does not parse cannot be imported: the app does not start, or the route that
