@@ -73,6 +73,7 @@ def test_rules_table_and_json(capsys):
     assert main(["rules", "--output-format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [row["code"] for row in rows] == [rule.code for rule in ALL_RULES]
+    assert rows[0]["pylint_id"] == "E0001"  # FPL001: pylint reports a syntax error itself
     fpl101 = rows[1]
     assert fpl101["name"] == "blocking-call-in-async-route"
     assert fpl101["pylint_id"] == pylint_message_id("FPL101") == "W8811"

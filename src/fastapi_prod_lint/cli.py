@@ -110,7 +110,7 @@ def run_rules(argv: Sequence[str]) -> int:
             {
                 "code": rule.code,
                 "name": rule.name,
-                "pylint_id": pylint_message_id(rule.code),
+                "pylint_id": rule.host_codes.get("pylint", pylint_message_id(rule.code)),
                 "summary": rule.summary(),
                 "default_enabled": rule.default_enabled,
                 "fixable": rule.fixable,
