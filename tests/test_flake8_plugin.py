@@ -72,7 +72,12 @@ def test_jobs_1_and_2_agree_and_each_process_builds_the_index_once(tmp_path):
     root = make_project(tmp_path)
     for i in range(30):
         (root / "app" / f"m{i}.py").write_text(
-            "import time\n\n\nasync def f():\n    time.sleep(1)\n" if i % 2 else "x = 1\n"
+            (
+                "import time\n\nfrom fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n"
+                f'@router.get("/m{i}")\nasync def f():\n    time.sleep(1)\n'
+            )
+            if i % 2
+            else "x = 1\n"
         )
     traces = {}
     outputs = {}

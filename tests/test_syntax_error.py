@@ -22,7 +22,10 @@ from fastapi_prod_lint.core.config import known_codes
 from fastapi_prod_lint.rules import RULES_BY_CODE
 
 ROUTE = "from fastapi import FastAPI\n\napp = FastAPI()\n"
-SLEEP = "import time\n\n\nasync def pause():\n    time.sleep(1)\n"
+SLEEP = (
+    "import time\n\nfrom fastapi import FastAPI\n\napp = FastAPI()\n\n\n"
+    '@app.get("/pause")\nasync def pause():\n    time.sleep(1)\n'
+)
 
 
 def write(root: Path, files: dict[str, str]) -> Path:
@@ -252,7 +255,7 @@ def test_flake8_reports_the_file_as_e999_and_the_plugin_adds_nothing(
     line = broken_project(tmp_path, broken)
     out = run(["flake8", "--select", "E9,FPL", "app"], tmp_path).stdout
     assert f"app/broken.py:{line}:" in out and " E999 " in out
-    assert "FPL001" not in out and "app/slow.py:5:5: FPL101" in out
+    assert "FPL001" not in out and "app/slow.py:10:5: FPL101" in out
 
 
 @pytest.mark.parametrize("broken", BROKEN.values(), ids=list(BROKEN))
@@ -263,4 +266,4 @@ def test_pylint_reports_the_file_as_e0001_and_the_plugin_adds_nothing(
     line = broken_project(tmp_path, broken)
     out = run([*PYLINT_ONLY_OURS, "app"], tmp_path).stdout
     assert f"app/broken.py:{line}:" in out and "E0001" in out
-    assert "W8801" not in out and "app/slow.py:5:4: W8811" in out
+    assert "W8801" not in out and "app/slow.py:10:4: W8811" in out

@@ -14,7 +14,7 @@ from fastapi_prod_lint.core.project import summary_from_blob
 
 CACHE_ENV = "FASTAPI_PROD_LINT_CACHE_DIR"
 CACHE_FOLDER = ".fastapi_prod_lint_cache"
-CACHE_FORMAT = 10  # bump when the stored records change shape
+CACHE_FORMAT = 11  # bump when the stored records change shape
 
 # (line, col, code, message, end_line, end_col, severity): a finding without its path
 StoredFinding = tuple[int, int, str, str, "int | None", "int | None", str]

@@ -5,9 +5,11 @@ FPL101 and FPL102 report blocking calls where they stall the server: in code rea
 route, websocket, dependency, middleware or exception handler (and from tasks that lifespan code
 starts beside the requests), in any module, through calls and awaits. Code that only tests,
 `asyncio.run(...)` entry points, `__main__` blocks and CLI commands reach runs on a loop of its
-own and serves nobody; lifespan and startup code blocks only the start-up. A function the
-project never calls is kept (an entry point the call graph cannot see), and so is a function
-reached from such a function.
+own and serves nobody; lifespan and startup code blocks only the start-up; and code that no
+entry point of the served app reaches (a worker, a library's helpers nothing calls) is not
+what this analysis can say stalls a request, so it is not reported by default either. In a
+project with no app or router at all (a library, a lone module) nothing is known to serve, so
+every coroutine that tests, scripts and CLI commands do not own is reported.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
 SERVED = "served"  # the app's loop, while requests are served
 LIFESPAN = "lifespan"  # the app's loop, before it serves or after it stops
 OFFLINE = "offline"  # a loop of a test, a script or a CLI command
-UNCALLED = "uncalled"  # nothing the project shows calls it: kept, as it may serve requests
+UNCALLED = "uncalled"  # nothing the project shows calls it (reached only with `everywhere`)
 
 LIFESPAN_ROLES = frozenset({"lifespan", "startup", "shutdown"})
 # Calls that run their argument on a new event loop (or as a command-line program).
@@ -36,7 +38,7 @@ LOOP_RUNNERS = frozenset(
 LOOP_RUNNER_METHODS = frozenset({"run_until_complete"})
 # Calls that start their argument as a task beside the caller, on the caller's loop.
 SPAWNERS = frozenset({"asyncio.create_task", "asyncio.ensure_future", "asyncio.tasks.create_task"})
-SPAWNER_METHODS = frozenset({"create_task", "start_soon"})
+SPAWNER_METHODS = frozenset({"create_task", "start_soon", "add_task"})  # + BackgroundTasks
 # `@cli.command()`, `@app.command()` (typer), `@click.group()`: a command-line entry point.
 CLI_DECORATOR_METHODS = frozenset({"command", "group", "callback", "result_callback"})
 TEST_FOLDERS = frozenset({"tests", "test", "testing"})
@@ -71,12 +73,12 @@ class EventLoopReach:
         key = qualname.partition(".<locals>.")[0]
         if self._served_directly(key) or self._reached_when_served(key):
             return True  # the common cases, and the cheap ones: no scan of the whole project
-        if self._kinds is None:
+        if self._kinds is None:  # a task started at startup serves requests too
             self._kinds = self._spread(self._all_entries())
-        kinds = self._kinds.get(key)
-        if kinds is None:
-            return not self._is_test_function(key)
-        return bool(kinds & {SERVED, UNCALLED}) or (lifespan and LIFESPAN in kinds)
+        kinds = self._kinds.get(key, set())
+        if not self.index.fastapi.routers:  # no app or router at all: a library, a lone module
+            return OFFLINE not in kinds or bool(kinds & {SERVED, UNCALLED})
+        return SERVED in kinds or (lifespan and LIFESPAN in kinds)
 
     def _served_directly(self, key: str) -> bool:
         return any(role.kind in REQUEST_ROLES for role in self.index.fastapi.roles_of(key))
@@ -151,10 +153,6 @@ class EventLoopReach:
         rel = os.path.relpath(summary.path, self.index.root).replace(os.sep, "/")
         return not rel.startswith("..") and is_test_path(rel)
 
-    def _is_test_function(self, key: str) -> bool:
-        found = self.index.function(key)
-        return found is not None and self._is_test_module(found[0])
-
     # -- the walk --------------------------------------------------------------------------
     def _spread(self, entries: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
         """Every function the entries reach, with the kinds of entry that reach it."""
@@ -186,10 +184,12 @@ class EventLoopReach:
                 own_loop.add(target)
             if site.method in SPAWNER_METHODS or self.index.canonical(site.func) in SPAWNERS:
                 spawned.update(self._argument_targets(site))
+        called = set()
         for site in info.calls:
             callee = self._target(site)
             if callee is None:
                 continue
+            called.add(callee)
             if callee in own_loop:
                 if complete:
                     yield callee, OFFLINE
@@ -197,9 +197,11 @@ class EventLoopReach:
                 yield callee, SERVED  # a task started at startup runs beside the requests
             else:
                 yield callee, kind
-        for target in own_loop - {t for t in map(self._target, info.calls) if t}:
+        for target in own_loop - called:
             if complete:  # `anyio.run(main)`: handed over, not called here
                 yield target, OFFLINE
+        for target in spawned - called - own_loop:  # `background_tasks.add_task(send, ...)`
+            yield target, SERVED if kind == LIFESPAN else kind
 
     def _runner_targets(self, site: CallSite) -> Iterator[str]:
         if site.method in LOOP_RUNNER_METHODS or self.index.canonical(site.func) in LOOP_RUNNERS:

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from fastapi_prod_lint.core.summary import REGISTRATION_METHODS, Arg, CallSite, ModuleSummary
+from fastapi_prod_lint.core.summary import (
+    INSTANCE_SUFFIX,
+    REGISTRATION_METHODS,
+    Arg,
+    CallSite,
+    ModuleSummary,
+)
 
 if TYPE_CHECKING:
     from fastapi_prod_lint.core.project import ProjectIndex
@@ -210,7 +216,14 @@ def _decorator(facts: FastAPIFacts, index: ProjectIndex, function: str, site: Ca
 
 
 def _dependency(facts: FastAPIFacts, index: ProjectIndex, target: str) -> None:
-    """A Depends() target: a function, a class (its __init__) or an instance (its __call__)."""
+    """A Depends() target: a function, a class (its __init__) or an instance (its __call__),
+    bound to a name or made inline (`Depends(RateLimiter(5))`)."""
+    if target.endswith(INSTANCE_SUFFIX):
+        made_by = index.canonical(target.removesuffix(INSTANCE_SUFFIX))
+        if index.class_(made_by) is not None:
+            role = Role("dependency", f"dependency `{made_by.rpartition('.')[2]}`")
+            facts.add(f"{made_by}.__call__", role)
+        return
     dotted = index.canonical(target)
     role = Role("dependency", f"dependency `{dotted.rpartition('.')[2]}`")
     if index.function(dotted) is not None:

@@ -24,6 +24,9 @@ DEPENDS_NAMES = frozenset(
 )
 ANNOTATED_NAMES = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
 LOCAL_PREFIX = "~"
+INSTANCE_SUFFIX = (
+    "()"  # a Depends() target made inline: `Depends(RateLimiter(5))` -> "x.RateLimiter()"
+)
 # `app.include_router(...)` and friends: calls whose arguments the FastAPI facts read
 REGISTRATION_METHODS = frozenset(
     {
@@ -48,6 +51,7 @@ KEEP_ARGUMENTS = REGISTRATION_METHODS | {
     "create_task",
     "ensure_future",
     "start_soon",
+    "add_task",
     # `exist_ok=True` makes directory creation a cheap, idempotent call (blocking_catalogue.py)
     "mkdir",
     "makedirs",
@@ -272,6 +276,9 @@ class _Summarizer:
                 target = keyword.value
         if target is None:
             target = annotated_type
+        if isinstance(target, ast.Call):  # `Depends(RateLimiter(5))`: the instance's __call__
+            made_by = self.name(target.func, scopes)
+            return None if made_by is None else f"{made_by}{INSTANCE_SUFFIX}"
         return None if target is None else self.name(target, scopes)
 
     def annotation_depends(
@@ -379,9 +386,12 @@ class _Summarizer:
         stack = [*site.args, *(value for _, value in site.kwargs)]
         while stack:
             arg = stack.pop()
-            if arg.kind == "call" and arg.value in DEPENDS_NAMES and arg.items:  # noqa: SIM102
-                if arg.items[0].kind == "name":
-                    self.summary.depends.add(arg.items[0].value)
+            if arg.kind == "call" and arg.value in DEPENDS_NAMES and arg.items:
+                target = arg.items[0]
+                if target.kind == "name":
+                    self.summary.depends.add(target.value)
+                elif target.kind == "call" and target.value:
+                    self.summary.depends.add(f"{target.value}{INSTANCE_SUFFIX}")
             stack.extend(arg.items)
 
     def class_(self, node: ast.ClassDef) -> None:

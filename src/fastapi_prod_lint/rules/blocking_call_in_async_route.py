@@ -32,7 +32,7 @@ class Options:
     """Also report lifespan, startup and shutdown code (and what only it calls)."""
     report_unserved_code: bool = False
     """Also report code that only tests, scripts (`asyncio.run`, `__main__`) and CLI commands
-    run, as ruff's `ASYNC` rules do."""
+    run, or that no entry point of the served app reaches, as ruff's `ASYNC` rules do."""
 
 
 def on_served_loop(ctx: ModuleContext, options: Options) -> bool:
@@ -61,8 +61,11 @@ class BlockingCallInAsyncRoute(Rule):
     reach are not reported by default (`report-unserved-code` brings them back); lifespan,
     startup and shutdown code, which delays start-up but stalls no request, is reported only
     under `report-lifespan-code` (a task it starts with `asyncio.create_task` runs beside the
-    requests and is served code). A coroutine nothing in the project calls is reported: it may
-    be an entry point the call graph cannot see.
+    requests and is served code, and so is a function handed to `BackgroundTasks.add_task`).
+    Async code that no entry point of the served app reaches (a worker loop, a helper nothing
+    calls) is not reported either: what cannot be shown to run while requests are served is
+    left to `report-unserved-code`. In a project with no FastAPI app or router at all (a
+    library), every coroutine that tests, scripts and CLI commands do not own is reported.
 
     One finding is reported per function and blocking resource, on the first call; the other
     calls of that resource are counted in its message ("and 3 more file operations on lines
@@ -137,9 +140,9 @@ class BlockingCallInAsyncRoute(Rule):
     `strict-filesystem` (default false) also reports the cheap `stat`-like checks and closing
     a handle. `report-lifespan-code` (default false) also reports lifespan, startup and
     shutdown code. `report-unserved-code` (default false) reports every coroutine, wherever it
-    runs, as ruff's `ASYNC` rules do. Tests, `docs`, `docs_src`, `examples` and `scripts` are
-    excluded by default (`exclude`/`extend-exclude`), but their facts still count where the
-    app imports them.
+    runs and whether the served app reaches it or not, as ruff's `ASYNC` rules do. Tests,
+    `docs`, `docs_src`, `examples` and `scripts` are excluded by default
+    (`exclude`/`extend-exclude`), but their facts still count where the app imports them.
 
     ## References
     - [FastAPI: Concurrency and async / await](https://fastapi.tiangolo.com/async/)
