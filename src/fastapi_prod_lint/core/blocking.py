@@ -22,6 +22,14 @@ if TYPE_CHECKING:
     from fastapi_prod_lint.core.summary import Arg, CallSite, FunctionInfo
 
 EXTRA_ALTERNATIVE = "an async equivalent, or `await asyncio.to_thread(...)`"
+# A helper behind one of these computes its value once per process (per arguments): blocking
+# there is start-up-like, run-once work, not a per-request stall (issue 12).
+MEMOISING_DECORATORS = frozenset(
+    {
+        *("functools.cache", "functools.lru_cache", "functools.cached_property"),
+        "cachetools.func.lru_cache",  # (a TTL cache runs its body again, on some request)
+    }
+)
 
 
 class Blocker(NamedTuple):
@@ -118,6 +126,8 @@ class BlockingAnalysis:
         found = self.index.function(key)
         if found is None or found[1].is_async or found[1].generator or self._wrapped(found[1]):
             return None, True  # coroutines and generators do not run when called
+        if self._memoised(found[1]):
+            return None, True  # its body runs once per process (and arguments): run-once work
         result, complete = self._body_chain(key, found[1], active)
         if result is not None or complete:  # a negative answer found inside a cycle may change
             self.chains[key] = result
@@ -145,6 +155,13 @@ class BlockingAnalysis:
                 break
         active.discard(key)
         return result, complete
+
+    def _memoised(self, info: FunctionInfo) -> bool:
+        """`@functools.cache`, `@lru_cache`, `@cachetools.cached(...)`: a value made once."""
+        return any(
+            self.index.canonical(decorator.func) in MEMOISING_DECORATORS
+            for decorator in info.decorators
+        )
 
     def _wrapped(self, info: FunctionInfo) -> bool:
         """Decorated by an async wrapper: its body is event-loop code, reported as FPL101."""

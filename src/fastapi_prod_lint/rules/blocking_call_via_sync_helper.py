@@ -30,7 +30,9 @@ class BlockingCallViaSyncHelper(Rule):
     project that reaches a blocking call at any depth, in any module: a service that calls a
     client that calls `requests.get`. The finding sits on the call in the async code, and the
     message shows the chain down to the blocking call. Methods are followed when the receiver's
-    class is known (an annotation, a constructor call, a module-level instance, `self`).
+    class is known (an annotation, a constructor call, a module-level instance, `self`). A
+    helper behind `functools.cache`, `lru_cache` or `cached_property` runs its body once per
+    process (per arguments): reading a key file there is run-once work, and is not followed.
 
     ## Why is this bad?
     The helper runs on the event loop as if its body were inline: while it waits for the
