@@ -220,9 +220,11 @@ def _dependency(facts: FastAPIFacts, index: ProjectIndex, target: str) -> None:
     bound to a name or made inline (`Depends(RateLimiter(5))`)."""
     if target.endswith(INSTANCE_SUFFIX):
         made_by = index.canonical(target.removesuffix(INSTANCE_SUFFIX))
+        role = Role("dependency", f"dependency `{made_by.rpartition('.')[2]}`")
         if index.class_(made_by) is not None:
-            role = Role("dependency", f"dependency `{made_by.rpartition('.')[2]}`")
             facts.add(f"{made_by}.__call__", role)
+        elif index.function(made_by) is not None:  # a factory: its closure is the dependency
+            facts.add(made_by, role)
         return
     dotted = index.canonical(target)
     role = Role("dependency", f"dependency `{dotted.rpartition('.')[2]}`")
