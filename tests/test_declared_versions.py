@@ -426,3 +426,12 @@ def test_a_new_pin_invalidates_the_cached_findings(tmp_path: Path) -> None:
     assert severities("0.88.0") == ["warning"]
     assert severities("0.88.0") == ["warning"]  # warm
     assert severities("0.95.0") == ["error"]  # the lock changed: the findings are made anew
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_named_pipe_where_a_requirements_file_should_be_is_not_read(tmp_path: Path) -> None:
+    """A hostile checkout can hold a FIFO named requirements.txt: opening it would hang."""
+    os.mkfifo(tmp_path / "requirements.txt")
+    (tmp_path / "requirements-dev.txt").write_text("fastapi==0.88.0\n")
+    found = declared(tmp_path, "fastapi")
+    assert found.is_below((0, 89))

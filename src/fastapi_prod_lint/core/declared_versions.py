@@ -18,6 +18,7 @@ import functools
 import json
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -144,6 +145,8 @@ def _read_project(root: str) -> dict[str, DeclaredVersion]:
 
 def _read_text(path: Path, limit: int = MAX_BYTES) -> str | None:
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or a device would hang or flood
+            return None
         with open(path, "rb") as handle:
             data = handle.read(limit + 1)
         return data.decode("utf-8-sig") if len(data) <= limit else None
