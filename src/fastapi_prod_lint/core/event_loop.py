@@ -64,6 +64,7 @@ class EventLoopReach:
         self._served: set[str] = set()  # reached from a request entry point so far
         self._pending: deque[str] | None = None  # the served walk, continued on demand
         self._kinds: dict[str, set[str]] | None = None
+        self._lifespan: bool | None = None  # the app has lifespan, startup or shutdown code
 
     def reported(self, qualname: str, lifespan: bool = False, everywhere: bool = False) -> bool:
         """Blocking in the function `qualname` (`app.routes.get_item`; a nested function is
@@ -73,12 +74,20 @@ class EventLoopReach:
         key = qualname.partition(".<locals>.")[0]
         if self._served_directly(key) or self._reached_when_served(key):
             return True  # the common cases, and the cheap ones: no scan of the whole project
+        apps = bool(self.index.fastapi.routers)
+        if apps and not self._has_lifespan():
+            return False  # only a lifespan (its tasks, or the option) makes more code count
         if self._kinds is None:  # a task started at startup serves requests too
             self._kinds = self._spread(self._all_entries())
         kinds = self._kinds.get(key, set())
-        if not self.index.fastapi.routers:  # no app or router at all: a library, a lone module
+        if not apps:  # no app or router at all: a library, a lone module
             return OFFLINE not in kinds or bool(kinds & {SERVED, UNCALLED})
         return SERVED in kinds or (lifespan and LIFESPAN in kinds)
+
+    def _has_lifespan(self) -> bool:
+        if self._lifespan is None:
+            self._lifespan = any(LIFESPAN in kinds for _, kinds in self._role_entries())
+        return self._lifespan
 
     def _served_directly(self, key: str) -> bool:
         return any(role.kind in REQUEST_ROLES for role in self.index.fastapi.roles_of(key))
