@@ -22,7 +22,6 @@ from fastapi_prod_lint.core.blocking_catalogue import (
     Blocking,
     blocking_function,
     blocking_method,
-    cheap_directory_creation,
     returned_class,
 )
 from fastapi_prod_lint.core.blocking_catalogue import (
@@ -193,8 +192,15 @@ def test_cheap_filesystem_calls_block_only_when_strict(name: str) -> None:
 
 @pytest.mark.parametrize("name", ["os.makedirs", "os.mkdir", "pathlib.Path.mkdir"])
 def test_directory_creation_is_cheap_only_with_exist_ok(name: str) -> None:
-    assert cheap_directory_creation(name, exist_ok=True)
-    assert not cheap_directory_creation(name, exist_ok=False)
+    owner, _, method = name.rpartition(".")
+    if owner in METHODS:
+        assert blocking_method(owner, method, exist_ok=True) is None
+        assert blocking_method(owner, method) is not None
+        assert blocking_method(owner, method, strict=True, exist_ok=True) is not None
+    else:
+        assert blocking_function(name, exist_ok=True) is None
+        assert blocking_function(name) is not None
+        assert blocking_function(name, strict=True, exist_ok=True) is not None
 
 
 @pytest.mark.parametrize("name", DELIBERATELY_NOT_BLOCKING)

@@ -12,7 +12,6 @@ from fastapi_prod_lint.core.blocking_catalogue import (
     Blocking,
     blocking_function,
     blocking_method,
-    cheap_directory_creation,
 )
 
 if TYPE_CHECKING:
@@ -67,10 +66,7 @@ class BlockingAnalysis:
     # -- one call ---------------------------------------------------------------------------
     def function(self, dotted: str, exist_ok: bool = False) -> Callee:
         """A call of the canonical dotted name `dotted` (`exist_ok=True` among its arguments)."""
-        known = blocking_function(dotted, self.strict)
-        if known is not None and not self.strict and cheap_directory_creation(dotted, exist_ok):
-            known = None
-        blocker = self._catalogue(dotted, known)
+        blocker = self._catalogue(dotted, blocking_function(dotted, self.strict, exist_ok))
         if blocker is not None:
             return Callee(blocker)
         target = self.index.call_target(dotted)
@@ -80,11 +76,8 @@ class BlockingAnalysis:
 
     def method(self, class_name: str, name: str, exist_ok: bool = False) -> Callee:
         """A call of method `name` on an instance of `class_name`."""
-        qualified = f"{class_name}.{name}"
-        known = blocking_method(class_name, name, self.strict)
-        if known is not None and not self.strict and cheap_directory_creation(qualified, exist_ok):
-            known = None
-        blocker = self._catalogue(qualified, known)
+        known = blocking_method(class_name, name, self.strict, exist_ok)
+        blocker = self._catalogue(f"{class_name}.{name}", known)
         if blocker is not None:
             return Callee(blocker)
         return Callee(function=self.index.method_key(class_name, name))

@@ -415,33 +415,35 @@ def canonical(qualified_name: str) -> str:
     return qualified_name if owner_alias is None else f"{owner_alias}.{attribute}"
 
 
-def blocking_function(qualified_name: str, strict: bool = False) -> Blocking | None:
-    """How calling the function or constructor `qualified_name` blocks, if it does; the cheap
-    `stat`-like checks of `CHEAP_FILESYSTEM` only when `strict`."""
+def _cheap(name: str, strict: bool, exist_ok: bool) -> bool:
+    """One cheap metadata call (`CHEAP_FILESYSTEM`, or directory creation with `exist_ok`),
+    which blocks only under `strict-filesystem`."""
+    return not strict and (name in CHEAP_FILESYSTEM or (exist_ok and name in DIRECTORY_CREATION))
+
+
+def blocking_function(
+    qualified_name: str, strict: bool = False, exist_ok: bool = False
+) -> Blocking | None:
+    """How calling the function or constructor `qualified_name` blocks, if it does (called
+    with `exist_ok=True` when `exist_ok`); cheap metadata calls only when `strict`."""
     name = canonical(qualified_name)
-    if not strict and name in CHEAP_FILESYSTEM:
-        return None
-    return FUNCTIONS.get(name)
+    return None if _cheap(name, strict, exist_ok) else FUNCTIONS.get(name)
 
 
-def blocking_method(class_name: str, method: str, strict: bool = False) -> Blocking | None:
-    """How calling `method` on an instance of `class_name` blocks, if it does (the cheap
-    checks of `CHEAP_FILESYSTEM` only when `strict`)."""
+def blocking_method(
+    class_name: str, method: str, strict: bool = False, exist_ok: bool = False
+) -> Blocking | None:
+    """How calling `method` on an instance of `class_name` blocks, if it does (cheap metadata
+    calls only when `strict`)."""
     owner = canonical(class_name)
     table = METHODS.get(owner)
-    if table is None or (not strict and f"{owner}.{method}" in CHEAP_FILESYSTEM):
+    if table is None or _cheap(f"{owner}.{method}", strict, exist_ok):
         return None
     if method in table.names or (
         EVERY in table.names and not method.startswith("_") and method not in table.exempt
     ):
         return table.blocking
     return None
-
-
-def cheap_directory_creation(qualified_name: str, exist_ok: bool) -> bool:
-    """`os.makedirs(p, exist_ok=True)`, `Path.mkdir(exist_ok=True)`: an idempotent metadata
-    call, blocking only under `strict-filesystem` (like the `stat`-like checks)."""
-    return exist_ok and canonical(qualified_name) in DIRECTORY_CREATION
 
 
 def returned_class(callable_name: str) -> str | None:

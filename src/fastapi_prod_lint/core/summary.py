@@ -24,9 +24,8 @@ DEPENDS_NAMES = frozenset(
 )
 ANNOTATED_NAMES = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
 LOCAL_PREFIX = "~"
-INSTANCE_SUFFIX = (
-    "()"  # a Depends() target made inline: `Depends(RateLimiter(5))` -> "x.RateLimiter()"
-)
+# a Depends() target made inline: `Depends(RateLimiter(5))` is recorded as "app.RateLimiter()"
+INSTANCE_SUFFIX = "()"
 # `app.include_router(...)` and friends: calls whose arguments the FastAPI facts read
 REGISTRATION_METHODS = frozenset(
     {
