@@ -65,7 +65,8 @@ DRIVER = Path(__file__).resolve().parent / "runtime" / "contracts_driver.py"
 CODES = ("FPL301", "FPL302", "FPL303", "FPL304")
 TIMEOUT = 120  # seconds for one fixture's driver
 TICKED = re.compile(r"`([^`]*)`")
-SECRET_FIELDS = re.compile(r"secret fields? ((?:`[^`]*`(?:,\s*)?)+)")
+# the fields named, then those of other models in brackets: "field `a` (and `Owner.b`)"
+SECRET_FIELDS = re.compile(r"secret fields? ([^;]+);")
 
 # The runtime sees it; the rule does not flag it, on purpose. (code, route) -> why.
 RUNTIME_ONLY: dict[tuple[str, str], str] = {}
@@ -116,6 +117,7 @@ class Policy:
     allowed: tuple[str, ...]
     auth_route_fields: tuple[str, ...]
     auth_route_words: tuple[str, ...]
+    qualifiers: tuple[str, ...]
 
     @classmethod
     def of(cls, project: Path) -> Policy:
@@ -128,13 +130,14 @@ class Policy:
             tuple(options.allowed_secret_fields),
             tuple(options.auth_route_fields),
             tuple(options.auth_route_words),
+            tuple(options.non_secret_qualifiers),
         )
 
     def is_secret(self, name: str, record: dict[str, Any]) -> bool:
         auth = is_auth_route(record["path"], record["name"], self.auth_route_words)
         if auth and names_field(name, self.auth_route_fields):
             return False
-        return name not in self.allowed and is_secret_name(name, self.secret_terms)
+        return name not in self.allowed and is_secret_name(name, self.secret_terms, self.qualifiers)
 
 
 # -- route by route ----------------------------------------------------------------------------

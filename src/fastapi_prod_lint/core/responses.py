@@ -247,6 +247,9 @@ def reached_models(
 
 
 # -- what a route declares ---------------------------------------------------------------------
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
 class Declared(NamedTuple):
     """One type a route declares it sends, and where it is written."""
 
@@ -258,6 +261,7 @@ class Declared(NamedTuple):
     annotation: bool = False  # the return annotation, standing in for `response_model=`
     path: str = ""  # the route's full path: `/auth/token`
     endpoint: str = ""  # the endpoint function's name: `login_for_access_token`
+    handler: FunctionNode | None = None  # the endpoint's definition, when it is decorated
 
 
 class Route(NamedTuple):
@@ -266,9 +270,6 @@ class Route(NamedTuple):
     where: str  # `route `POST /auth/token``
     path: str
     endpoint: str
-
-
-FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 
 def route_decorators(ctx: ModuleContext, function: FunctionNode) -> list[tuple[ast.Call, Route]]:
@@ -328,14 +329,18 @@ def declared_responses(ctx: ModuleContext, function: FunctionNode) -> list[Decla
 
 def _declared(ctx: ModuleContext, function: FunctionNode) -> Iterator[Declared]:
     for decorator, route in route_decorators(ctx, function):
-        yield from call_declares(ctx, decorator, route, function.returns)
+        yield from call_declares(ctx, decorator, route, function.returns, function)
 
 
 def call_declares(
-    ctx: ModuleContext, call: ast.Call, route: Route, returns: ast.expr | None
+    ctx: ModuleContext,
+    call: ast.Call,
+    route: Route,
+    returns: ast.expr | None,
+    handler: FunctionNode | None = None,
 ) -> Iterator[Declared]:
     """What a route decorator or `add_api_route(...)` call declares (`returns`: the endpoint's
-    return annotation, when known)."""
+    return annotation, when known; `handler`: the decorated endpoint)."""
     model = _keyword(call, "response_model")
     try:
         exclude = literal_filter(_keyword(call, "response_model_exclude"))
@@ -348,14 +353,30 @@ def call_declares(
     if model is None and returns is not None and not _returns_response(ctx, returns):
         model, annotation = returns, True
     if model is not None and not _is_none(model):
-        yield Declared(model, route.where, exclude, include, opaque, annotation, *route[1:])
+        yield Declared(
+            model,
+            route.where,
+            exclude,
+            include,
+            opaque,
+            annotation,
+            route.path,
+            route.endpoint,
+            handler,
+        )
     responses = _keyword(call, "responses")
     if isinstance(responses, ast.Dict):
         for value in responses.values:
             if isinstance(value, ast.Dict):
                 for key, item in zip(value.keys, value.values, strict=True):
                     if isinstance(key, ast.Constant) and key.value == "model":
-                        yield Declared(item, route.where, path=route.path, endpoint=route.endpoint)
+                        yield Declared(
+                            item,
+                            route.where,
+                            path=route.path,
+                            endpoint=route.endpoint,
+                            handler=handler,
+                        )
 
 
 def _returns_response(ctx: ModuleContext, returns: ast.expr) -> bool:

@@ -7,9 +7,12 @@ from dataclasses import dataclass
 
 from fastapi_prod_lint.core.context import ModuleContext
 from fastapi_prod_lint.core.finding import Finding
-from fastapi_prod_lint.core.models import ORM, Field, fields
+from fastapi_prod_lint.core.models import ORM, Field, Reached, fields, short
 from fastapi_prod_lint.core.naming import names_term, term_words, words
+from fastapi_prod_lint.core.redaction import handler_redacts
 from fastapi_prod_lint.core.responses import Declared, ResponseModelRule, describe, reached
+
+MORE_SHOWN = 3  # other models named in a finding's message
 
 SECRET_TYPES = frozenset(
     f"pydantic.{module}{name}"
@@ -25,11 +28,21 @@ CARRIER_WORDS = frozenset(
 FLAG_WORDS = frozenset({"is", "has", "have", "needs", "requires", "should", "can", "uses"})
 
 
-def is_secret_name(name: str, terms: tuple[str, ...]) -> bool:
+def is_secret_name(name: str, terms: tuple[str, ...], qualifiers: tuple[str, ...] = ()) -> bool:
     """The name's head noun is a secret term, only carrier words after it (`password_hash`);
-    `password_changed_at`, `token_type` and `is_password_set` are about a secret, not one."""
+    `password_changed_at`, `token_type` and `is_password_set` are about a secret, not one.
+    A qualifier before the term makes it something else: `eos_token` (a model's vocabulary),
+    `next_token` (a page cursor), `cost_per_reasoning_token` (a price), `created_by_api_key`
+    (a reference)."""
     found = words(name)
-    return bool(found) and found[0] not in FLAG_WORDS and names_term(name, terms, CARRIER_WORDS)
+    if not found or found[0] in FLAG_WORDS or not names_term(name, terms, CARRIER_WORDS):
+        return False
+    for wanted in term_words(terms):
+        for start in range(len(found) - len(wanted) + 1):
+            end = start + len(wanted)
+            if found[start:end] == wanted and all(w in CARRIER_WORDS for w in found[end:]):
+                return not any(word in qualifiers for word in found[:start])
+    return False
 
 
 def is_auth_route(path: str, endpoint: str, route_words: tuple[str, ...]) -> bool:
@@ -62,6 +75,15 @@ class Options:
     )
     """Secret terms, matched on the words of a field name (snake_case or camelCase) as its head
     noun: `password` matches `hashed_password` and `passwordHash`, not `password_changed_at`."""
+    non_secret_qualifiers: tuple[str, ...] = (
+        *("eos", "bos", "pad", "unk", "sep", "cls", "mask", "special"),
+        *("next", "prev", "previous", "page", "continuation", "cursor"),
+        *("per", "max", "min", "num", "by"),
+    )
+    """Words that, right before a secret term, make the name about something else: special
+    tokens of a language model (`eos_token`, `pad_token`), page cursors (`next_token`,
+    `page_token`), prices and limits (`cost_per_token`, `max_token`) and references to a
+    credential (`created_by_api_key`)."""
     allowed_secret_fields: tuple[str, ...] = ()
     """Field names never reported, whatever the route (exact names)."""
     auth_route_fields: tuple[str, ...] = ("token", "access_token", "refresh_token", "id_token")
@@ -78,6 +100,19 @@ class Options:
         "refresh",
     )
     """Words of a route's path or endpoint name that make it an auth route."""
+    redaction_words: tuple[str, ...] = (
+        "redact",
+        "mask",
+        "obfuscat",
+        "scrub",
+        "censor",
+        "sanitiz",
+        "sanitis",
+        "anonymi",
+    )
+    """Word stems of function names that redact: a handler that calls one (`redact_keys(...)`,
+    `get_masked_values(...)`), itself or through project helpers up to three calls down, is
+    not reported. An empty list turns the exemption off."""
 
 
 class SecretFieldInResponseModel(ResponseModelRule):
@@ -92,7 +127,17 @@ class SecretFieldInResponseModel(ResponseModelRule):
     (sent masked), when it is excluded (`Field(exclude=True)`, also inside `Annotated`), or
     when the route leaves it out with `response_model_exclude` / `response_model_include`.
     Names are split into words and the secret must be the head noun: `password_changed_at`,
-    `token_type` and `is_password_set` are about a secret, not one.
+    `token_type` and `is_password_set` are about a secret, not one; nor are `eos_token` (a
+    language model's special token), `next_token` (a page cursor), `cost_per_token` (a price)
+    or `created_by_api_key` (a reference).
+
+    A route gets one finding per declared type: the first model with secrets is named, with
+    its fields, and the other models it nests that hold secrets follow in brackets.
+
+    A handler that redacts what it sends is not reported: it calls a function named for it
+    (`redact_secrets(...)`, `mask_key(...)`, `get_masked_values(...)`, `scrub(...)`), itself
+    or in a project helper up to three calls down. The response model's field names then no
+    longer say what the client receives.
 
     Login, registration, token and refresh routes may send `token`, `access_token`,
     `refresh_token` and `id_token` (also `accessToken`, ...): handing out the token is the
@@ -166,7 +211,10 @@ class SecretFieldInResponseModel(ResponseModelRule):
     names never reported on any route (add `api_key` for the route that shows a new key once,
     say). `auth-route-fields` replaces the fields auth routes may send, and `auth-route-words`
     the words that make a route an auth route (add `session` for a `create_session` endpoint,
-    say; an empty list turns the exemption off).
+    say; an empty list turns the exemption off). `non-secret-qualifiers` replaces the words that
+    make a secret term mean something else when they come right before it, and
+    `redaction-words` the stems of function names that redact (an empty list turns that
+    exemption off).
 
     ## References
     - [SQLModel: Multiple Models with FastAPI](https://sqlmodel.tiangolo.com/tutorial/fastapi/multiple-models/)
@@ -189,6 +237,7 @@ class SecretFieldInResponseModel(ResponseModelRule):
             return
         options: Options = self.options
         auth = is_auth_route(declared.path, declared.endpoint, options.auth_route_words)
+        exposed: list[tuple[Reached, list[str]]] = []
         for found in reached(ctx, declared):
             if found.kind is None or found.kind == ORM:
                 continue
@@ -198,15 +247,23 @@ class SecretFieldInResponseModel(ResponseModelRule):
                 if field.name in found.sent and self._secret(field, ctx, auth)
             ]
             if secrets:
-                noun = "field" if len(secrets) == 1 else "fields"
-                listed = ", ".join(f"`{name}`" for name in secrets)
-                yield self.report(
-                    declared.node,
-                    ctx,
-                    model=describe(found),
-                    where=declared.where,
-                    fields=f"{noun} {listed}",
-                )
+                exposed.append((found, secrets))
+        if not exposed:
+            return
+        if declared.handler is not None and handler_redacts(
+            ctx, declared.handler, options.redaction_words
+        ):
+            return
+        (first, secrets), others = exposed[0], exposed[1:]
+        noun = "field" if len(secrets) == 1 else "fields"
+        listed = ", ".join(f"`{name}`" for name in secrets)
+        yield self.report(
+            declared.node,
+            ctx,
+            model=describe(first),
+            where=declared.where,
+            fields=f"{noun} {listed}{_more(others)}",
+        )
 
     def _secret(self, field: Field, ctx: ModuleContext, auth_route: bool) -> bool:
         options: Options = self.options
@@ -214,7 +271,19 @@ class SecretFieldInResponseModel(ResponseModelRule):
             return False
         if auth_route and names_field(field.name, options.auth_route_fields):
             return False
-        if not is_secret_name(field.name, options.secret_field_names):
+        if not is_secret_name(
+            field.name, options.secret_field_names, options.non_secret_qualifiers
+        ):
             return False
         texpr = field.type_expr or ""
         return not (texpr.startswith("T:") and ctx.index.canonical(texpr[2:]) in SECRET_TYPES)
+
+
+def _more(others: list[tuple[Reached, list[str]]]) -> str:
+    """One finding per declared type: the other models it reaches with secrets, named."""
+    if not others:
+        return ""
+    named = [f"`{short(found.dotted)}.{secrets[0]}`" for found, secrets in others]
+    shown = ", ".join(named[:MORE_SHOWN])
+    rest = len(named) - MORE_SHOWN
+    return f" (and {shown}{f' and {rest} more models' if rest > 0 else ''})"
