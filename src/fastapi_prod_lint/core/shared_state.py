@@ -320,7 +320,14 @@ def lazy_init(target: ast.expr, ctx: ModuleContext) -> bool:
     function sits under an `if` that tests it (`if _client is None:`, or after `if _client is
     not None: return _client`) and stores no data of the request: a singleton made on first
     use, the same for every request. (`if user is None: user = decode(token)` stores request
-    data: the first caller's value sticks for all.)"""
+    data: the first caller's value sticks for all.)
+
+    The `if` may test a once-flag instead: shared state the function sets to a constant
+    (`if _patched: return` ... `_patched = True`), shared state the guarded block itself
+    fills (`if _original_get is None: _original_get = Handler.get; Handler.get = fake`), or
+    `hasattr(Owner, "...")` for an attribute of `Owner`: a patch or a set-up done once. A
+    name set to two constants (`_busy = True` ... `_busy = False`) is a toggle, not a
+    singleton."""
     function = ctx.enclosing_function()
     if function is None or isinstance(function, ast.Lambda):
         return False
@@ -329,30 +336,124 @@ def lazy_init(target: ast.expr, ctx: ModuleContext) -> bool:
     known = ctx.memo.get(key)
     if isinstance(known, bool):
         return known
-    found: list[tuple[ast.stmt, bool]] = []
-    _guarded_writes(function.body, text, False, found)
+    found: list[tuple[ast.expr | None, bool]] = []
+    _guarded_writes(function.body, _Guard(text, function), False, found)
     tainted = request_data(ctx)
-    result = bool(found) and all(
+    constants = {value.value for value, _ in found if isinstance(value, ast.Constant)}
+    result = len(constants) < 2 and bool(found) and all(
         guarded
-        and isinstance(stmt, (ast.Assign, ast.AnnAssign))
-        and stmt.value is not None
-        and not uses(stmt.value, tainted)
-        and not reads_context_var(stmt.value, ctx)
-        for stmt, guarded in found
+        and value is not None
+        and not uses(value, tainted)
+        and not reads_context_var(value, ctx)
+        for value, guarded in found
     )
     ctx.memo[key] = result
     return result
 
 
+NOT_CONSTANT = object()
+
+
+class _Guard:
+    """What an `if` may test to guard writes of `text` in `function` (see `lazy_init`)."""
+
+    def __init__(self, text: str, function: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self.text = text
+        self.owner = text.rpartition(".")[0]
+        self.declared = {
+            name
+            for node in ast.walk(function)
+            if isinstance(node, ast.Global)
+            for name in node.names
+        }
+        # once-flags: shared state the function only ever sets to one constant (a flag also
+        # reset, `busy = True` ... `busy = False`, guards nothing: it is per-request state)
+        values: dict[str, set[object]] = {}
+        for node in ast.walk(function):
+            for target, value in bindings(node):
+                if self._shared(target):
+                    constant = value.value if isinstance(value, ast.Constant) else NOT_CONSTANT
+                    values.setdefault(ast.unparse(target), set()).add(constant)
+        self.flags = {
+            chain
+            for chain, seen in values.items()
+            if len(seen) == 1 and NOT_CONSTANT not in seen and chain != text
+        }
+
+    def _shared(self, target: ast.AST) -> bool:
+        """Module or class state, not a local: a `global` name or an attribute chain."""
+        if isinstance(target, ast.Name):
+            return target.id in self.declared
+        while isinstance(target, ast.Attribute):
+            target = target.value
+        return isinstance(target, ast.Name)
+
+    def tests(self, stmt: ast.If) -> bool:
+        test = stmt.test
+        if _mentions(test, self.text) or any(_mentions(test, flag) for flag in self.flags):
+            return True
+        filled = {
+            ast.unparse(target)
+            for inner in stmt.body
+            for node in ast.walk(inner)
+            for target, _ in bindings(node)
+            if self._shared(target)
+        }
+        return any(_mentions(test, chain) for chain in filled - {""}) or (
+            bool(self.owner) and any(_hasattr_of(node, self.owner) for node in ast.walk(test))
+        )
+
+
+def _written_chain(write: Write) -> ast.expr | None:
+    """The attribute a write sets, as a chain: `Cls.x = v`, and `setattr(Cls, "x", v)`."""
+    if isinstance(write.node, ast.Attribute):
+        return write.node
+    if isinstance(write.node, ast.Call) and write.attr is not None and write.method is None:
+        return ast.Attribute(value=write.obj, attr=write.attr, ctx=ast.Load())
+    return None
+
+
+def _setattr_value(node: ast.expr, text: str) -> ast.expr | None:
+    """The value of `setattr(Owner, "name", value)` when it writes the chain `text`."""
+    if not (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "setattr"
+        and len(node.args) == 3
+    ):
+        return None
+    owner, name, value = node.args
+    if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
+        return None
+    return value if f"{ast.unparse(owner)}.{name.value}" == text else None
+
+
+def _hasattr_of(node: ast.AST, owner: str) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "hasattr"
+        and len(node.args) == 2
+        and ast.unparse(node.args[0]) == owner
+        and isinstance(node.args[1], ast.Constant)
+    )
+
+
 def _guarded_writes(
-    body: list[ast.stmt], text: str, guarded: bool, found: list[tuple[ast.stmt, bool]]
+    body: list[ast.stmt],
+    guard: _Guard,
+    guarded: bool,
+    found: list[tuple[ast.expr | None, bool]],
 ) -> None:
+    """Each write of `guard.text` in `body`: the value stored (None for a `del`, a loop or
+    `with` target, an augmented assignment), and whether a guard is around it."""
+    text = guard.text
     for stmt in body:
         if isinstance(stmt, (*FUNCTION_NODES, ast.ClassDef)):
             continue
-        if isinstance(stmt, ast.If) and _mentions(stmt.test, text):
-            _guarded_writes(stmt.body, text, True, found)
-            _guarded_writes(stmt.orelse, text, True, found)
+        if isinstance(stmt, ast.If) and guard.tests(stmt):
+            _guarded_writes(stmt.body, guard, True, found)
+            _guarded_writes(stmt.orelse, guard, True, found)
             if stmt.body and isinstance(stmt.body[-1], (ast.Return, ast.Raise)):
                 guarded = True  # `if x is not None: return x` guards what follows
             continue
@@ -360,13 +461,16 @@ def _guarded_writes(
             isinstance(stmt, ast.Delete)
             and any(_mentions(target, text, exact=True) for target in stmt.targets)
         ):
-            found.append((stmt, guarded))
+            value = stmt.value if isinstance(stmt, (ast.Assign, ast.AnnAssign)) else None
+            found.append((value, guarded))
+        elif isinstance(stmt, ast.Expr) and (value := _setattr_value(stmt.value, text)):
+            found.append((value, guarded))
         for field in ("body", "orelse", "finalbody"):
             inner = getattr(stmt, field, None)
             if isinstance(inner, list):
-                _guarded_writes(inner, text, guarded, found)
+                _guarded_writes(inner, guard, guarded, found)
         for holder in (*getattr(stmt, "handlers", ()), *getattr(stmt, "cases", ())):
-            _guarded_writes(holder.body, text, guarded, found)
+            _guarded_writes(holder.body, guard, guarded, found)
 
 
 def _mentions(expr: ast.AST, text: str, exact: bool = False) -> bool:
@@ -471,7 +575,8 @@ class WriteRule(Rule):
             fields = self.judge(write, node, function, ctx)
             if fields is None:
                 continue
-            if isinstance(write.node, ast.Attribute) and lazy_init(write.node, ctx):
+            chain = _written_chain(write)
+            if chain is not None and lazy_init(chain, ctx):
                 continue
             where = serving_function(ctx)
             if where is None:

@@ -25,7 +25,9 @@ class GlobalStatementInRequestPath(Rule):
     up once at start is not reported, nor is one only read. Nor is a singleton made on first
     use: every write sits under an `if` that tests the name (`if _client is None:`) and
     stores no data of the request (nothing from the function's parameters or a `ContextVar`),
-    so every request gets the same object.
+    so every request gets the same object. The `if` may also test a once-flag: a global the
+    function only ever sets to one constant (`if _patched: return` ... `_patched = True`), or
+    one the guarded block fills (`if _original is None: _original = X.get; X.get = fake`).
 
     ## Why is this bad?
     One worker process serves many requests at once, and a module global is one slot for all

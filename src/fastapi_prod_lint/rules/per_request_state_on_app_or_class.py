@@ -22,7 +22,10 @@ class PerRequestStateOnAppOrClass(WriteRule):
     Writes to `request.state` are what it is for and are never reported, nor are writes in
     lifespan/startup code (`app.state.db = engine`) or at module level, nor a singleton made
     on first use from no data of the request (`if cls._instance is None: cls._instance =
-    cls()`).
+    cls()`), nor a patch or set-up done once behind a once-flag: the `if` tests
+    `hasattr(Cls, "...")`, state the guarded block fills, or a flag the function only ever
+    sets to one constant (`if Cls._ready: return` ... `Cls._ready = True`). A flag the
+    function also resets (`busy = True` ... `busy = False`) guards nothing.
 
     ## Why is this bad?
     There is one app object and one class object per worker, shared by every request it
