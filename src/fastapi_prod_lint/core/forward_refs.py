@@ -26,6 +26,7 @@ from fastapi_prod_lint.core.models import (
     TABLE,
     model_kind,
     module_resolver,
+    type_alias,
 )
 from fastapi_prod_lint.core.summary import ANNOTATED_NAMES, CallSite, ModuleSummary
 
@@ -287,7 +288,22 @@ class ForwardRefs:
         head = receiver.removeprefix(f"{summary.module}.")
         if head in summary.loop_names:
             return [self.index.canonical(name) for name in summary.loop_names[head]]
-        return [self.index.canonical(receiver)]
+        return [self.class_behind(self.index.canonical(receiver))]
+
+    def class_behind(self, dotted: str) -> str:
+        """The class a module-level name stands for: `FlowRunContext = EngineContext` (an
+        alias kept for compatibility) is `EngineContext`, in any module."""
+        for _ in range(8):  # alias chains are short; this also ends alias loops
+            if self.index.class_(dotted) is not None:
+                return dotted
+            alias = type_alias(self.index, dotted)
+            if alias is None or not isinstance(alias[0], (ast.Name, ast.Attribute)):
+                return dotted
+            target = alias[1](alias[0])
+            if target is None:
+                return dotted
+            dotted = self.index.canonical(target)
+        return dotted
 
     def available(self, need: Need, rebuild: Rebuild) -> bool:
         """A rebuild finds the name: supplied, or bound in the calling module by then."""
