@@ -8,6 +8,7 @@ import dataclasses
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
+from fastapi_prod_lint.core.argument_guards import Bound, runs
 from fastapi_prod_lint.core.blocking_catalogue import (
     Blocking,
     blocking_function,
@@ -45,6 +46,7 @@ class Callee(NamedTuple):
 
 
 Chain = tuple[tuple[str, ...], Blocker]  # the project hops, then what blocks
+Values = tuple[tuple[str, str], ...]  # (parameter, string constant) a call passes, sorted
 
 
 class BlockingAnalysis:
@@ -61,7 +63,7 @@ class BlockingAnalysis:
         self.extra = frozenset(extra)
         self.allowed = frozenset(allowed)
         self.strict = strict  # `strict-filesystem`: cheap `stat`-like checks block too
-        self.chains: dict[str, Chain | None] = {}
+        self.chains: dict[tuple[str, Values], Chain | None] = {}
 
     # -- one call ---------------------------------------------------------------------------
     def function(self, dotted: str, exist_ok: bool = False) -> Callee:
@@ -102,52 +104,93 @@ class BlockingAnalysis:
         return None
 
     # -- through helpers ----------------------------------------------------------------------
-    def chain(self, function: str, consumed: bool = False) -> Chain | None:
+    def chain(self, function: str, consumed: bool = False, values: Values = ()) -> Chain | None:
         """How a sync project function reaches a blocking call (None when it does not). A
-        generator function's body runs only when the generator is `consumed` (iterated)."""
+        generator function's body runs only when the generator is `consumed` (iterated).
+        `values`: string constants the call passes, by parameter: a branch they never enter
+        is not followed (`get_secret("DB_URL")` never runs `if name.startswith("oidc/"):`)."""
         if consumed:
             found = self.index.function(function)
             if found is not None and found[1].generator:
-                return self._body_chain(function, found[1], set())[0]
-        return self._chain(function, set())[0]
+                return self._body_chain(function, found[1], set(), values)[0]
+        return self._chain(function, set(), values)[0]
 
-    def _chain(self, key: str, active: set[str]) -> tuple[Chain | None, bool]:
-        if key in self.chains:
-            return self.chains[key], True
-        if key in active:  # a cycle: this path adds nothing new
+    def values_for(self, function: str, bound: tuple[Bound, ...], known: Values = ()) -> Values:
+        """(parameter, value) of the string constants a call passes to `function`: constants
+        at the call, and the caller's own parameters passed on while `known` holds them."""
+        if not bound:
+            return ()
+        found = self.index.function(function)
+        if found is None or not _has_guards(found[1]):
+            return ()
+        info = found[1]
+        names = [param.name for param in info.params]
+        method = "." in info.name and names[:1] in (["self"], ["cls"])
+        offset = 1 if method and not self._static(info) else 0
+        held = dict(known)
+        pairs = []
+        for argument in bound:
+            value = held.get(argument.param) if argument.param else argument.value
+            if value is None:
+                continue
+            if argument.key.isdigit():
+                position = int(argument.key) + offset
+                name = names[position] if position < len(names) else None
+            else:
+                name = argument.key if argument.key in names else None
+            if name is not None:
+                pairs.append((name, value))
+        return tuple(sorted(pairs))
+
+    def _chain(self, key: str, active: set[str], values: Values = ()) -> tuple[Chain | None, bool]:
+        memo = (key, values)
+        if memo in self.chains:
+            return self.chains[memo], True
+        if f"{key}{values}" in active:  # a cycle: this path adds nothing new
             return None, False
         found = self.index.function(key)
         if found is None or found[1].is_async or found[1].generator or self._wrapped(found[1]):
             return None, True  # coroutines and generators do not run when called
         if self._memoised(found[1]):
             return None, True  # its body runs once per process (and arguments): run-once work
-        result, complete = self._body_chain(key, found[1], active)
+        result, complete = self._body_chain(key, found[1], active, values)
         if result is not None or complete:  # a negative answer found inside a cycle may change
-            self.chains[key] = result
+            self.chains[memo] = result
         return result, complete or result is not None
 
     def _body_chain(
-        self, key: str, info: FunctionInfo, active: set[str]
+        self, key: str, info: FunctionInfo, active: set[str], values: Values = ()
     ) -> tuple[Chain | None, bool]:
-        active.add(key)
+        token = f"{key}{values}"
+        active.add(token)
+        held = dict(values)
         complete = True
         result: Chain | None = None
         callees = []
         for site in sorted(info.calls, key=_position):  # the chain names the first blocker
+            if held and site.guard and not runs(site.guard, held):
+                continue  # a branch the constant arguments never enter
             callee = self.site(site)
             if callee.blocker is not None:
                 result = ((), callee.blocker)
                 break
             if callee.function is not None and callee.function != key:
-                callees.append(callee.function)
-        for callee_key in callees if result is None else ():
-            sub, sub_complete = self._chain(callee_key, active)
+                passed = self.values_for(callee.function, site.bound, values)
+                callees.append((callee.function, passed))
+        for callee_key, passed in callees if result is None else ():
+            sub, sub_complete = self._chain(callee_key, active, passed)
             complete = complete and sub_complete
             if sub is not None:
                 result = ((hop_label(callee_key), *sub[0]), sub[1])
                 break
-        active.discard(key)
+        active.discard(token)
         return result, complete
+
+    def _static(self, info: FunctionInfo) -> bool:
+        return any(
+            self.index.canonical(decorator.func) == "builtins.staticmethod"
+            for decorator in info.decorators
+        )
 
     def _memoised(self, info: FunctionInfo) -> bool:
         """`@functools.cache`, `@lru_cache`, `@cachetools.cached(...)`: a value made once."""
@@ -163,6 +206,12 @@ class BlockingAnalysis:
             if found is not None and found[1].async_wrapper:
                 return True
         return False
+
+
+def _has_guards(info: FunctionInfo) -> bool:
+    """Some call of the function runs only for some values of a parameter, or passes one on
+    (so that a callee's branch may depend on it)."""
+    return any(site.guard or any(b.param for b in site.bound) for site in info.calls)
 
 
 def hop_label(key: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from typing import Any, NamedTuple
 
+from fastapi_prod_lint.core.argument_guards import Bound, Guard, bound_arguments, guards_of
 from fastapi_prod_lint.core.imports import (
     BUILTIN_NAMES,
     Binding,
@@ -73,6 +74,10 @@ class CallSite(NamedTuple):
     args: tuple[Arg, ...] = ()
     kwargs: tuple[tuple[str, Arg], ...] = ()
     receiver_type: str = ""  # type expression of the object whose method is called (types.py)
+    # inside functions: tests on the function's string parameters that must hold for the call
+    # to run, and the string constants and parameters it passes (core/argument_guards.py)
+    guard: tuple[Guard, ...] = ()
+    bound: tuple[Bound, ...] = ()
 
     def kwarg(self, key: str) -> Arg | None:
         return next((value for name, value in self.kwargs if name == key), None)
@@ -349,9 +354,14 @@ class _Summarizer:
                     depends = (*depends, target)
             params.append(Param(arg.arg, annotation, depends))
         calls = []
+        names = {param.name for param in params}
+        guards = guards_of(node, names) if names else {}
         for child in call_nodes:
             site = self.call(child, scopes, types)
             if site is not None:
+                guard, bound = guards.get(id(child), ()), bound_arguments(child, names)
+                if guard or bound:
+                    site = site._replace(guard=guard, bound=bound)
                 calls.append(site)
                 if site.func in DEPENDS_NAMES:
                     target = self.depends_target(child, None, scopes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from fastapi_prod_lint.core.argument_guards import bound_arguments
 from fastapi_prod_lint.core.blocking import (
     BlockingAnalysis,
     Chain,
@@ -103,7 +104,8 @@ class BlockingCallViaSyncHelper(Rule):
         callee = resolve_call(node, ctx, analysis)
         found = None
         if callee.function is not None:
-            found = analysis.chain(callee.function)
+            values = analysis.values_for(callee.function, bound_arguments(node, set()))
+            found = analysis.chain(callee.function, values=values)
         elif isinstance(node.func, ast.Name):
             found = self._nested_chain(node.func.id, ctx, analysis)
         if found is None and _consuming(node, ctx):  # `list(rows())`: the generator runs here
