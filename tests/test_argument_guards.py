@@ -138,3 +138,11 @@ def test_bound_arguments_keep_constants_and_passed_parameters_only() -> None:
     ]
     log = ast.parse('logger.info("started %s", name)').body[0].value  # type: ignore[attr-defined]
     assert bound_arguments(log, {"name"}) == ()
+
+
+def test_bound_arguments_name_module_level_constants() -> None:
+    call = ast.parse("get(settings.KEY_NAME, local_value, DEFAULT)").body[0].value  # type: ignore[attr-defined]
+    names = {"settings.KEY_NAME": "app.settings.KEY_NAME", "DEFAULT": "~DEFAULT"}
+    found = bound_arguments(call, set(), lambda expr: names.get(ast.unparse(expr)))
+    # an UPPER_CASE name that resolves to a module-level name; a local (`~`) is not one
+    assert [(b.key, b.name) for b in found] == [("0", "app.settings.KEY_NAME")]

@@ -21,7 +21,7 @@ Only plain shapes are understood; anything else leaves the call unguarded (alway
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 STRING_METHODS = frozenset(
@@ -58,12 +58,14 @@ class Guard(NamedTuple):
 
 
 class Bound(NamedTuple):
-    """An argument a call passes: a string constant (`param` empty) or one of the calling
-    function's own parameters, passed on. `key` is the position ("0") or keyword."""
+    """An argument a call passes: a string constant, one of the calling function's own
+    parameters passed on (`param`), or a module-level constant by its dotted name (`name`:
+    `settings.KEY_NAME`, an UPPER_CASE name). `key` is the position ("0") or keyword."""
 
     key: str
     value: str = ""
     param: str = ""
+    name: str = ""
 
 
 # -- summarising -----------------------------------------------------------------------------
@@ -266,9 +268,12 @@ def _rebound_otherwise(
     return found
 
 
-def bound_arguments(call: ast.Call, params: set[str]) -> tuple[Bound, ...]:
-    """The string constants and the caller's own parameters a call passes, by position or
-    keyword (log calls and long strings are left out: summaries stay small)."""
+def bound_arguments(
+    call: ast.Call, params: set[str], resolve: Callable[[ast.expr], str | None] | None = None
+) -> tuple[Bound, ...]:
+    """The string constants, the caller's own parameters and the UPPER_CASE module-level
+    names (`resolve`d to dotted names) a call passes, by position or keyword (log calls and
+    long strings are left out: summaries stay small)."""
     func = call.func
     if isinstance(func, ast.Attribute) and func.attr in NOT_FOLLOWED:
         return ()
@@ -283,7 +288,17 @@ def bound_arguments(call: ast.Call, params: set[str]) -> tuple[Bound, ...]:
                 found.append(Bound(key, arg.value))
         elif isinstance(arg, ast.Name) and arg.id in params:
             found.append(Bound(key, param=arg.id))
+        elif resolve is not None and _constant_name(arg):
+            dotted = resolve(arg)
+            if dotted is not None and not dotted.startswith("~"):
+                found.append(Bound(key, name=dotted))
     return tuple(found)
+
+
+def _constant_name(expr: ast.expr) -> bool:
+    """`KEY_NAME` or `settings.KEY_NAME`: named as a constant."""
+    name = expr.attr if isinstance(expr, ast.Attribute) else getattr(expr, "id", "")
+    return isinstance(name, str) and name.isupper()
 
 
 # -- evaluating ------------------------------------------------------------------------------

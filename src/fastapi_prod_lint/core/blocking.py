@@ -130,7 +130,12 @@ class BlockingAnalysis:
         held = dict(known)
         pairs = []
         for argument in bound:
-            value = held.get(argument.param) if argument.param else argument.value
+            if argument.param:
+                value = held.get(argument.param)
+            elif argument.name:
+                value = self.index.string_constant(argument.name)
+            else:
+                value = argument.value
             if value is None:
                 continue
             if argument.key.isdigit():

@@ -330,6 +330,11 @@ class ProjectIndex:
         summary, rest = found
         return Definition(summary, ".".join(rest))
 
+    def string_constant(self, dotted: str) -> str | None:
+        """The text of a module-level `NAME = "text"` of the project, by dotted name."""
+        definition = self.definition(dotted)
+        return None if definition is None else definition.module.strings.get(definition.name)
+
     def function(self, dotted: str) -> tuple[ModuleSummary, FunctionInfo] | None:
         definition = self.definition(dotted)
         if definition is None:

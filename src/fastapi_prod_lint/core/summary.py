@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import ast
+from functools import partial
 from typing import Any, NamedTuple
 
-from fastapi_prod_lint.core.argument_guards import Bound, Guard, bound_arguments, guards_of
+from fastapi_prod_lint.core.argument_guards import (
+    MAX_CONSTANT,
+    Bound,
+    Guard,
+    bound_arguments,
+    guards_of,
+)
 from fastapi_prod_lint.core.imports import (
     BUILTIN_NAMES,
     Binding,
@@ -175,6 +182,8 @@ class ModuleSummary:
         # what runs when the module is run as a script (`if __name__ == "__main__":`): the
         # dotted names it calls or hands to a runner (`asyncio.run(main())`, `anyio.run(main)`)
         self.script_calls: list[str] = []
+        # module-level `NAME = "text"`: constants a call may pass (core/argument_guards.py)
+        self.strings: dict[str, str] = {}
 
 
 def dotted_parts(expr: ast.expr) -> list[str] | None:
@@ -359,7 +368,8 @@ class _Summarizer:
         for child in call_nodes:
             site = self.call(child, scopes, types)
             if site is not None:
-                guard, bound = guards.get(id(child), ()), bound_arguments(child, names)
+                guard = guards.get(id(child), ())
+                bound = bound_arguments(child, names, partial(self.name, scopes=scopes))
                 if guard or bound:
                     site = site._replace(guard=guard, bound=bound)
                 calls.append(site)
@@ -551,6 +561,9 @@ class _Summarizer:
             source = ast.unparse(value)
             for name in names:
                 self.summary.type_aliases[name] = source
+        text = value.value if isinstance(value, ast.Constant) else None
+        if isinstance(text, str) and len(text) <= MAX_CONSTANT:
+            self.summary.strings.update(dict.fromkeys(names, text))
         resolve = self.resolver(())
         texpr = (
             annotation_type(stmt.annotation, resolve) if isinstance(stmt, ast.AnnAssign) else None

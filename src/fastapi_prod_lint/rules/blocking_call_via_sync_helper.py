@@ -104,7 +104,9 @@ class BlockingCallViaSyncHelper(Rule):
         callee = resolve_call(node, ctx, analysis)
         found = None
         if callee.function is not None:
-            values = analysis.values_for(callee.function, bound_arguments(node, set()))
+            values = analysis.values_for(
+                callee.function, bound_arguments(node, set(), ctx.qualified_name)
+            )
             found = analysis.chain(callee.function, values=values)
         elif isinstance(node.func, ast.Name):
             found = self._nested_chain(node.func.id, ctx, analysis)
