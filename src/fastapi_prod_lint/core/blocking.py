@@ -173,8 +173,8 @@ class BlockingAnalysis:
         result: Chain | None = None
         callees = []
         for site in sorted(info.calls, key=_position):  # the chain names the first blocker
-            if held and site.guard and not runs(site.guard, held):
-                continue  # a branch the constant arguments never enter
+            if site.once or (held and site.guard and not runs(site.guard, held)):
+                continue  # run-once work, or a branch the constant arguments never enter
             callee = self.site(site)
             if callee.blocker is not None:
                 result = ((), callee.blocker)

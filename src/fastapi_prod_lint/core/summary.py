@@ -25,6 +25,7 @@ from fastapi_prod_lint.core.imports import (
     scan_scope,
     top_level_statements,
 )
+from fastapi_prod_lint.core.run_once import run_once_calls
 from fastapi_prod_lint.core.types import FunctionTypes, NameResolver, annotation_type
 
 DEPENDS_NAMES = frozenset(
@@ -85,6 +86,7 @@ class CallSite(NamedTuple):
     # to run, and the string constants and parameters it passes (core/argument_guards.py)
     guard: tuple[Guard, ...] = ()
     bound: tuple[Bound, ...] = ()
+    once: bool = False  # runs only while a slot the function fills is empty (core/run_once.py)
 
     def kwarg(self, key: str) -> Arg | None:
         return next((value for name, value in self.kwargs if name == key), None)
@@ -365,13 +367,14 @@ class _Summarizer:
         calls = []
         names = {param.name for param in params}
         guards = guards_of(node, names) if names else {}
+        once = run_once_calls(node)
         for child in call_nodes:
             site = self.call(child, scopes, types)
             if site is not None:
                 guard = guards.get(id(child), ())
                 bound = bound_arguments(child, names, partial(self.name, scopes=scopes))
-                if guard or bound:
-                    site = site._replace(guard=guard, bound=bound)
+                if guard or bound or id(child) in once:
+                    site = site._replace(guard=guard, bound=bound, once=id(child) in once)
                 calls.append(site)
                 if site.func in DEPENDS_NAMES:
                     target = self.depends_target(child, None, scopes)

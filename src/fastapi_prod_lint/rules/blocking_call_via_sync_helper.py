@@ -34,6 +34,16 @@ class BlockingCallViaSyncHelper(Rule):
     class is known (an annotation, a constructor call, a module-level instance, `self`). A
     helper behind `functools.cache`, `lru_cache` or `cached_property` runs its body once per
     process (per arguments): reading a key file there is run-once work, and is not followed.
+    Nor is a load behind a slot the helper fills on first use (`global _registry` with
+    `if _registry is None: _registry = load()`, or `if cls._cache: return cls._cache`): a
+    slot on `self` does not count, an object may live for one request.
+
+    A helper's branch that the call's string arguments never enter is not followed either:
+    `get_secret("DATABASE_URL")` does not reach the file read under
+    `if name.startswith("oidc/"):` in `get_secret`. Literals and module-level string constants
+    (`settings.TOKEN_ENV`) count, passed on through the helpers' own parameters; the helper may
+    first rewrite the name with `replace`, `removeprefix`, `strip`, `lower` and the like. A
+    value known only at run time (a parameter of the route, a config value) keeps every branch.
 
     ## Why is this bad?
     The helper runs on the event loop as if its body were inline: while it waits for the
