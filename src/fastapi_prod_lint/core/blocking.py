@@ -64,6 +64,7 @@ class BlockingAnalysis:
         self.allowed = frozenset(allowed)
         self.strict = strict  # `strict-filesystem`: cheap `stat`-like checks block too
         self.chains: dict[tuple[str, Values], Chain | None] = {}
+        self._resets: dict[str, set[str]] | None = None  # slot -> functions that empty it
 
     # -- one call ---------------------------------------------------------------------------
     def function(self, dotted: str, exist_ok: bool = False) -> Callee:
@@ -173,7 +174,9 @@ class BlockingAnalysis:
         result: Chain | None = None
         callees = []
         for site in sorted(info.calls, key=_position):  # the chain names the first blocker
-            if site.once or (held and site.guard and not runs(site.guard, held)):
+            if (site.once and not self._reloaded(site.once, key)) or (
+                held and site.guard and not runs(site.guard, held)
+            ):
                 continue  # run-once work, or a branch the constant arguments never enter
             callee = self.site(site)
             if callee.blocker is not None:
@@ -190,6 +193,16 @@ class BlockingAnalysis:
                 break
         active.discard(token)
         return result, complete
+
+    def _reloaded(self, slot: str, loader: str) -> bool:
+        """Some function other than the loader empties the slot again (a reload)."""
+        if self._resets is None:
+            self._resets = {}
+            for name, summary in self.index.modules.items():
+                for written, functions in summary.resets.items():
+                    keys = {f"{name}.{function}" for function in functions}
+                    self._resets.setdefault(self.index.canonical(written), set()).update(keys)
+        return bool(self._resets.get(self.index.canonical(slot), set()) - {loader})
 
     def _static(self, info: FunctionInfo) -> bool:
         return any(

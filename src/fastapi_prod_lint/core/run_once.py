@@ -9,7 +9,9 @@ module-level or class-level slot that the function fills.
 
 Like a helper behind `functools.cache`, such a load is run-once work: it delays the first
 request that needs it, then never blocks again. The blocking analysis does not follow these
-calls (FPL102); the summariser marks them (`CallSite.once`).
+calls (FPL102); the summariser marks them (`CallSite.once` names the slot), unless some
+function of the project empties the slot again (`_registry = None` in a reload): then the
+load runs again after each reload, on whatever calls it.
 
 Understood shapes, where `slot` is a `global` name of the function or an attribute of a class
 (`cls._cache`, `Registry._cache`; not `self.x`, which may be one per request), and the
@@ -25,22 +27,39 @@ import ast
 from fastapi_prod_lint.core.imports import FUNCTION_NODES
 
 
-def run_once_calls(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[int]:
-    """id() of the calls of the function's own body that run only while its slot is empty."""
+def run_once_calls(function: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[int, str]:
+    """id() of each call of the function's own body that runs only while a slot is empty ->
+    the slot, as written (`_registry`, `cls._cache`)."""
+    filled = {ast.unparse(target) for target, _ in _slot_writes(function)}
+    found: dict[int, str] = {}
+    if filled:
+        _body(function.body, filled, "", found)
+    return found
+
+
+def slot_resets(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
+    """The slots the function empties (`_registry = None`): a reload that makes the next
+    first-use load run again, so that load is not run-once after all."""
+    return {
+        ast.unparse(target)
+        for target, value in _slot_writes(function)
+        if isinstance(value, ast.Constant) and value.value is None
+    }
+
+
+def _slot_writes(
+    function: ast.FunctionDef | ast.AsyncFunctionDef,
+) -> list[tuple[ast.expr, ast.expr | None]]:
     declared = {
         n for node in ast.walk(function) if isinstance(node, ast.Global) for n in node.names
     }
-    filled = {
-        ast.unparse(target)
+    return [
+        (target, node.value)
         for node in ast.walk(function)
         if isinstance(node, (ast.Assign, ast.AnnAssign))
         for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
         if _slot(target, declared)
-    }
-    found: set[int] = set()
-    if filled:
-        _body(function.body, filled, False, found)
-    return found
+    ]
 
 
 def _slot(target: ast.expr, declared: set[str]) -> bool:
@@ -56,17 +75,18 @@ def _slot(target: ast.expr, declared: set[str]) -> bool:
     )
 
 
-def _body(stmts: list[ast.stmt], filled: set[str], once: bool, found: set[int]) -> None:
+def _body(stmts: list[ast.stmt], filled: set[str], once: str, found: dict[int, str]) -> None:
+    """`once`: the slot whose emptiness the statements run under ("" when none)."""
     for stmt in stmts:
         if isinstance(stmt, (*FUNCTION_NODES, ast.ClassDef)):
             continue
         if isinstance(stmt, ast.If):
-            empty = _tests_empty(stmt.test, filled)
+            slot, empty = _tests_empty(stmt.test, filled)
             _calls(stmt.test, once, found)
-            _body(stmt.body, filled, once or empty is True, found)
-            _body(stmt.orelse, filled, once or empty is False, found)
+            _body(stmt.body, filled, once or (slot if empty is True else ""), found)
+            _body(stmt.orelse, filled, once or (slot if empty is False else ""), found)
             if empty is False and stmt.body and isinstance(stmt.body[-1], (ast.Return, ast.Raise)):
-                once = True  # `if slot is not None: return slot`: the rest fills it
+                once = once or slot  # `if slot is not None: return slot`: the rest fills it
             continue
         for child in ast.iter_child_nodes(stmt):
             if not isinstance(child, ast.stmt):
@@ -79,37 +99,33 @@ def _body(stmts: list[ast.stmt], filled: set[str], once: bool, found: set[int]) 
             _body(holder.body, filled, once, found)
 
 
-def _tests_empty(test: ast.expr, filled: set[str]) -> bool | None:
-    """True for `slot is None` / `not slot`, False for `slot is not None` / `slot`; None for
-    any other test."""
+def _tests_empty(test: ast.expr, filled: set[str]) -> tuple[str, bool | None]:
+    """(slot, True) for `slot is None` / `not slot`, (slot, False) for `slot is not None` /
+    `slot`; ("", None) for any other test."""
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        inner = _tests_empty(test.operand, filled)
-        return None if inner is None else not inner
+        slot, empty = _tests_empty(test.operand, filled)
+        return slot, None if empty is None else not empty
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
-        right = test.comparators[0]
-        if (
-            ast.unparse(test.left) in filled
-            and isinstance(right, ast.Constant)
-            and right.value is None
-        ):
+        slot, right = ast.unparse(test.left), test.comparators[0]
+        if slot in filled and isinstance(right, ast.Constant) and right.value is None:
             if isinstance(test.ops[0], (ast.Is, ast.Eq)):
-                return True
+                return slot, True
             if isinstance(test.ops[0], (ast.IsNot, ast.NotEq)):
-                return False
-        return None
+                return slot, False
+        return "", None
     if isinstance(test, (ast.Name, ast.Attribute)) and ast.unparse(test) in filled:
-        return False
-    return None
+        return ast.unparse(test), False
+    return "", None
 
 
-def _calls(node: ast.AST, once: bool, found: set[int]) -> None:
+def _calls(node: ast.AST, once: str, found: dict[int, str]) -> None:
     if not once:
         return
     stack = [node]
     while stack:
         current = stack.pop()
         if isinstance(current, ast.Call):
-            found.add(id(current))
+            found[id(current)] = once
         stack.extend(
             child
             for child in ast.iter_child_nodes(current)

@@ -25,7 +25,7 @@ from fastapi_prod_lint.core.imports import (
     scan_scope,
     top_level_statements,
 )
-from fastapi_prod_lint.core.run_once import run_once_calls
+from fastapi_prod_lint.core.run_once import run_once_calls, slot_resets
 from fastapi_prod_lint.core.types import FunctionTypes, NameResolver, annotation_type
 
 DEPENDS_NAMES = frozenset(
@@ -86,7 +86,7 @@ class CallSite(NamedTuple):
     # to run, and the string constants and parameters it passes (core/argument_guards.py)
     guard: tuple[Guard, ...] = ()
     bound: tuple[Bound, ...] = ()
-    once: bool = False  # runs only while a slot the function fills is empty (core/run_once.py)
+    once: str = ""  # the slot it runs only while empty, when one (core/run_once.py)
 
     def kwarg(self, key: str) -> Arg | None:
         return next((value for name, value in self.kwargs if name == key), None)
@@ -186,6 +186,8 @@ class ModuleSummary:
         self.script_calls: list[str] = []
         # module-level `NAME = "text"`: constants a call may pass (core/argument_guards.py)
         self.strings: dict[str, str] = {}
+        # slot -> the functions that empty it (`_registry = None`): a reload (core/run_once.py)
+        self.resets: dict[str, list[str]] = {}
 
 
 def dotted_parts(expr: ast.expr) -> list[str] | None:
@@ -367,14 +369,16 @@ class _Summarizer:
         calls = []
         names = {param.name for param in params}
         guards = guards_of(node, names) if names else {}
-        once = run_once_calls(node)
+        once = {key: self.slot_key(slot, qualname) for key, slot in run_once_calls(node).items()}
+        for slot in slot_resets(node):
+            self.summary.resets.setdefault(self.slot_key(slot, qualname), []).append(qualname)
         for child in call_nodes:
             site = self.call(child, scopes, types)
             if site is not None:
                 guard = guards.get(id(child), ())
                 bound = bound_arguments(child, names, partial(self.name, scopes=scopes))
                 if guard or bound or id(child) in once:
-                    site = site._replace(guard=guard, bound=bound, once=id(child) in once)
+                    site = site._replace(guard=guard, bound=bound, once=once.get(id(child), ""))
                 calls.append(site)
                 if site.func in DEPENDS_NAMES:
                     target = self.depends_target(child, None, scopes)
@@ -402,6 +406,19 @@ class _Summarizer:
             ),
         )
         return types
+
+    def slot_key(self, slot: str, qualname: str) -> str:
+        """A slot as written in a function (`_cache`, `cls._cache`, `Registry._cache`) as a
+        dotted name: `app.registry._cache`, `app.registry.Registry._cache`."""
+        head, _, rest = slot.partition(".")
+        module = self.summary.module
+        if not rest:
+            return f"{module}.{slot}"
+        if head == "cls":
+            owner = f"{module}.{qualname.rpartition('.')[0]}"
+        else:
+            owner = self.name(ast.Name(head, ast.Load())) or f"{module}.{head}"
+        return f"{owner}.{rest}"
 
     def collect_depends(self, site: CallSite) -> None:
         """Depends() targets inside a call's arguments (`dependencies=[Depends(f)]`)."""
