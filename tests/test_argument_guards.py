@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fastapi_prod_lint.core.argument_guards import bound_arguments, guards_of, runs
+from fastapi_prod_lint.core.argument_guards import Guard, bound_arguments, guards_of, runs
+from fastapi_prod_lint.core.imports import scan_scope
 
 SNIPPETS = {
     "startswith_and_rebinding": """
@@ -70,12 +71,17 @@ CONSTANTS = [
 ]
 
 
+def guards_in(function: ast.FunctionDef, params: list[str]) -> dict[int, tuple[Guard, ...]]:
+    scan = scan_scope(function, "snippets", False)
+    return guards_of(function, params, scan.stores, scan.declared_global)
+
+
 def check(source: str, values: dict[str, str]) -> None:
     tree = ast.parse(textwrap.dedent(source))
     function = tree.body[0]
     assert isinstance(function, ast.FunctionDef)
     params = [arg.arg for arg in function.args.args]
-    guards = guards_of(function, params)
+    guards = guards_in(function, params)
     ruled_out = {
         node.args[0].value  # type: ignore[attr-defined]
         for node in ast.walk(function)
@@ -113,7 +119,7 @@ def test_guards_rule_out_what_they_should() -> None:
     tree = ast.parse(textwrap.dedent(SNIPPETS["startswith_and_rebinding"]))
     function = tree.body[0]
     assert isinstance(function, ast.FunctionDef)
-    guards = guards_of(function, ["name"])
+    guards = guards_in(function, ["name"])
     hits = {
         node.args[0].value: guards.get(id(node), ())  # type: ignore[attr-defined]
         for node in ast.walk(function)
@@ -125,7 +131,7 @@ def test_guards_rule_out_what_they_should() -> None:
     assert not runs(hits["plain"], {"name": "vault/x"})
     assert runs(hits["always"], {"name": "anything"})
     loop = ast.parse(textwrap.dedent(SNIPPETS["rebound_in_loop_is_not_guarded"])).body[0]
-    assert guards_of(loop, ["name"]) == {}  # type: ignore[arg-type]
+    assert guards_in(loop, ["name"]) == {}  # type: ignore[arg-type]
 
 
 def test_bound_arguments_keep_constants_and_passed_parameters_only() -> None:

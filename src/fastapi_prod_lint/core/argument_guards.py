@@ -69,18 +69,38 @@ class Bound(NamedTuple):
 
 
 # -- summarising -----------------------------------------------------------------------------
+def tests_parameters(ifs: Iterable[ast.If], params: set[str]) -> bool:
+    """Some `if` tests a parameter against string constants in a shape `guards_of` reads: only
+    then can a call depend on its value (a cheap check; most functions need no guards)."""
+    if not params:
+        return False
+    for statement in ifs:
+        test = statement.test
+        parts = test.values if isinstance(test, ast.BoolOp) else [test]
+        if any(_test(part, params) is not None for part in parts):
+            return True
+    return False
+
+
 def guards_of(
-    function: ast.FunctionDef | ast.AsyncFunctionDef, params: Iterable[str]
+    function: ast.FunctionDef | ast.AsyncFunctionDef,
+    params: Iterable[str],
+    stores: dict[str, int],
+    declared: frozenset[str] = frozenset(),
 ) -> dict[int, tuple[Guard, ...]]:
-    """id(call node) -> the guards around it, for the calls of the function's own body."""
-    names = set(params)
+    """id(call node) -> the guards around it, for the calls of the function's own body
+    (`stores`: how many times each name is bound in the body; `declared`: its `global` and
+    `nonlocal` names)."""
+    names = set(params) - declared
     steps: dict[int, tuple[str, Step]] = {}
     for stmt in function.body:  # the rebinding steps the analysis can replay
         step = _rebinding(stmt, names)
         if step is not None:
             steps[id(stmt)] = step
-    for name in _rebound_otherwise(function, names, set(steps)):
-        names.discard(name)
+    replayed: dict[str, int] = {}
+    for name, _ in steps.values():
+        replayed[name] = replayed.get(name, 0) + 1
+    names = {name for name in names if stores.get(name, 0) == replayed.get(name, 0)}
     found: dict[int, tuple[Guard, ...]] = {}
     _Walk(names, steps, found).body(function.body, (), {})
     return found
@@ -249,25 +269,6 @@ def _rebinding(stmt: ast.stmt, names: set[str]) -> tuple[str, Step] | None:
     return target.id, Step(when, value.func.attr, tuple(args))
 
 
-def _rebound_otherwise(
-    function: ast.FunctionDef | ast.AsyncFunctionDef, names: set[str], modelled: set[int]
-) -> set[str]:
-    """Parameters bound anywhere in the function except by a modelled rebinding step."""
-    inside_steps = {
-        id(node) for stmt in function.body if id(stmt) in modelled for node in ast.walk(stmt)
-    }
-    found = set()
-    for node in ast.walk(function):
-        if id(node) in inside_steps:
-            continue
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            if node.id in names:
-                found.add(node.id)
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            found.update(name for name in node.names if name in names)
-    return found
-
-
 def bound_arguments(
     call: ast.Call, params: set[str], resolve: Callable[[ast.expr], str | None] | None = None
 ) -> tuple[Bound, ...]:
@@ -281,14 +282,16 @@ def bound_arguments(
     pairs = [(str(i), a) for i, a in enumerate(call.args)]
     pairs += [(k.arg, k.value) for k in call.keywords if k.arg]
     for key, arg in pairs:
-        if isinstance(arg, ast.Starred):
+        kind = type(arg)
+        if kind is ast.Starred:
             break  # positions after `*args` are unknown
-        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-            if len(arg.value) <= MAX_CONSTANT:
-                found.append(Bound(key, arg.value))
-        elif isinstance(arg, ast.Name) and arg.id in params:
-            found.append(Bound(key, param=arg.id))
-        elif resolve is not None and _constant_name(arg):
+        if kind is ast.Constant:
+            value = arg.value  # type: ignore[attr-defined]
+            if type(value) is str and len(value) <= MAX_CONSTANT:
+                found.append(Bound(key, value))
+        elif kind is ast.Name and arg.id in params:  # type: ignore[attr-defined]
+            found.append(Bound(key, param=arg.id))  # type: ignore[attr-defined]
+        elif resolve is not None and kind in (ast.Name, ast.Attribute) and _constant_name(arg):
             dotted = resolve(arg)
             if dotted is not None and not dotted.startswith("~"):
                 found.append(Bound(key, name=dotted))

@@ -215,12 +215,24 @@ def walk_own_scope(nodes: list[ast.AST]) -> Iterator[ast.AST]:
                 push(value)
 
 
+class Scan(NamedTuple):
+    """What one pass over a function's own body finds."""
+
+    scope: LocalScope
+    calls: list[ast.Call]  # in source order
+    generator: bool
+    typing_nodes: list[ast.stmt | ast.expr]  # assignments, `with`, `return`, `yield`
+    ifs: list[ast.If]
+    declared_global: frozenset[str]
+    stores: dict[str, int]  # how many times each name is bound or deleted in the body
+
+
 def scan_scope(
     func: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, module: str, is_package: bool
-) -> tuple[LocalScope, list[ast.Call], bool, list[ast.stmt | ast.expr]]:
+) -> Scan:
     """A function's own bindings, the calls its body makes (in source order), whether it is a
-    generator, and the statements that type its names (assignments, `with`, `return`, `yield`),
-    in one pass."""
+    generator, the statements that type its names (assignments, `with`, `return`, `yield`),
+    its `if` statements and its `global` names, in one pass."""
     args = func.args
     names = {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
     names.update(a.arg for a in (args.vararg, args.kwarg) if a is not None)
@@ -230,10 +242,14 @@ def scan_scope(
     declared_global: set[str] = set()
     generator = False
     typing_nodes: list[Any] = []
+    ifs: list[ast.If] = []
+    stores: dict[str, int] = {}
     for node in walk_own_scope(body):
         kind = type(node)
         if kind is ast.Call:
             calls.append(node)  # type: ignore[arg-type]
+        elif kind is ast.If:
+            ifs.append(node)  # type: ignore[arg-type]
         elif kind in TYPING_NODES:
             typing_nodes.append(node)
             if kind is ast.Yield or kind is ast.YieldFrom:
@@ -241,6 +257,7 @@ def scan_scope(
         elif kind is ast.Name:
             if type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
                 names.add(node.id)  # type: ignore[attr-defined]
+                stores[node.id] = stores.get(node.id, 0) + 1  # type: ignore[attr-defined]
         elif kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
             names.add(node.name)  # type: ignore[attr-defined]
         elif kind in (ast.Import, ast.ImportFrom):
@@ -252,11 +269,12 @@ def scan_scope(
             names.add(node.name)  # type: ignore[attr-defined]
     names -= declared_global
     names -= imports.keys()
-    return LocalScope(frozenset(names), imports), calls, generator, typing_nodes
+    scope = LocalScope(frozenset(names), imports)
+    return Scan(scope, calls, generator, typing_nodes, ifs, frozenset(declared_global), stores)
 
 
 def local_scope(
     func: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, module: str, is_package: bool
 ) -> LocalScope:
     """The bindings a function's own body makes (its nested scopes' names included)."""
-    return scan_scope(func, module, is_package)[0]
+    return scan_scope(func, module, is_package).scope

@@ -23,46 +23,46 @@ function assigns `slot` somewhere:
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterable
 
 from fastapi_prod_lint.core.imports import FUNCTION_NODES
 
 
-def run_once_calls(function: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[int, str]:
-    """id() of each call of the function's own body that runs only while a slot is empty ->
-    the slot, as written (`_registry`, `cls._cache`)."""
-    filled = {ast.unparse(target) for target, _ in _slot_writes(function)}
+def run_once_calls(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, filled: set[str]
+) -> dict[int, str]:
+    """id() of each call of the function's own body that runs only while one of the `filled`
+    slots (`slot_writes`, as written) is empty -> that slot."""
     found: dict[int, str] = {}
-    if filled:
-        _body(function.body, filled, "", found)
+    _body(function.body, filled, "", found)
     return found
 
 
-def slot_resets(function: ast.FunctionDef | ast.AsyncFunctionDef) -> set[str]:
-    """The slots the function empties (`_registry = None`): a reload that makes the next
-    first-use load run again, so that load is not run-once after all."""
-    return {
-        ast.unparse(target)
-        for target, value in _slot_writes(function)
-        if isinstance(value, ast.Constant) and value.value is None
-    }
-
-
-def _slot_writes(
-    function: ast.FunctionDef | ast.AsyncFunctionDef,
+def slot_writes(
+    assignments: Iterable[ast.AST], declared: frozenset[str]
 ) -> list[tuple[ast.expr, ast.expr | None]]:
-    declared = {
-        n for node in ast.walk(function) if isinstance(node, ast.Global) for n in node.names
-    }
+    """(slot, value) of the assignments (of the function's own body) that fill a slot: a
+    `global` name or a class attribute."""
     return [
         (target, node.value)
-        for node in ast.walk(function)
+        for node in assignments
         if isinstance(node, (ast.Assign, ast.AnnAssign))
         for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
         if _slot(target, declared)
     ]
 
 
-def _slot(target: ast.expr, declared: set[str]) -> bool:
+def slot_resets(writes: list[tuple[ast.expr, ast.expr | None]]) -> set[str]:
+    """The slots emptied (`_registry = None`): a reload that makes the next first-use load run
+    again, so that load is not run-once after all."""
+    return {
+        ast.unparse(target)
+        for target, value in writes
+        if isinstance(value, ast.Constant) and value.value is None
+    }
+
+
+def _slot(target: ast.expr, declared: frozenset[str]) -> bool:
     if isinstance(target, ast.Name):
         return target.id in declared
     root = target

@@ -12,6 +12,7 @@ from fastapi_prod_lint.core.argument_guards import (
     Guard,
     bound_arguments,
     guards_of,
+    tests_parameters,
 )
 from fastapi_prod_lint.core.imports import (
     BUILTIN_NAMES,
@@ -25,7 +26,7 @@ from fastapi_prod_lint.core.imports import (
     scan_scope,
     top_level_statements,
 )
-from fastapi_prod_lint.core.run_once import run_once_calls, slot_resets
+from fastapi_prod_lint.core.run_once import run_once_calls, slot_resets, slot_writes
 from fastapi_prod_lint.core.types import FunctionTypes, NameResolver, annotation_type
 
 DEPENDS_NAMES = frozenset(
@@ -337,7 +338,7 @@ class _Summarizer:
     ) -> FunctionTypes:
         summary = self.summary
         scan = scan_scope(node, summary.module, summary.is_package)
-        scope, call_nodes, generator, typing_nodes = scan
+        scope, call_nodes, generator, typing_nodes = scan[:4]
         scopes = (scope,)
         types = FunctionTypes(node, self.resolver(scopes), scope.names, self_type, typing_nodes)
         decorators = []
@@ -368,15 +369,28 @@ class _Summarizer:
             params.append(Param(arg.arg, annotation, depends))
         calls = []
         names = {param.name for param in params}
-        guards = guards_of(node, names) if names else {}
-        once = {key: self.slot_key(slot, qualname) for key, slot in run_once_calls(node).items()}
-        for slot in slot_resets(node):
-            self.summary.resets.setdefault(self.slot_key(slot, qualname), []).append(qualname)
+        guards = {}
+        if tests_parameters(scan.ifs, names):
+            guards = guards_of(node, names, scan.stores, scan.declared_global)
+        resolve = partial(self.name, scopes=scopes)
+        package = summary.module.partition(".")[0]
+        writes = slot_writes(typing_nodes, scan.declared_global)
+        once = {}
+        if writes:
+            filled = {ast.unparse(target) for target, _ in writes}
+            for key, slot in run_once_calls(node, filled).items():
+                once[key] = self.slot_key(slot, qualname)
+            for slot in slot_resets(writes):
+                self.summary.resets.setdefault(self.slot_key(slot, qualname), []).append(qualname)
         for child in call_nodes:
             site = self.call(child, scopes, types)
             if site is not None:
                 guard = guards.get(id(child), ())
-                bound = bound_arguments(child, names, partial(self.name, scopes=scopes))
+                bound: tuple[Bound, ...] = ()
+                if (child.args or child.keywords) and (
+                    site.receiver_type or site.func.partition(".")[0] == package
+                ):  # arguments only matter to the project's own functions
+                    bound = bound_arguments(child, names, resolve)
                 if guard or bound or id(child) in once:
                     site = site._replace(guard=guard, bound=bound, once=once.get(id(child), ""))
                 calls.append(site)
