@@ -340,12 +340,16 @@ def lazy_init(target: ast.expr, ctx: ModuleContext) -> bool:
     _guarded_writes(function.body, _Guard(text, function), False, found)
     tainted = request_data(ctx)
     constants = {value.value for value, _ in found if isinstance(value, ast.Constant)}
-    result = len(constants) < 2 and bool(found) and all(
-        guarded
-        and value is not None
-        and not uses(value, tainted)
-        and not reads_context_var(value, ctx)
-        for value, guarded in found
+    result = (
+        len(constants) < 2
+        and bool(found)
+        and all(
+            guarded
+            and value is not None
+            and not uses(value, tainted)
+            and not reads_context_var(value, ctx)
+            for value, guarded in found
+        )
     )
     ctx.memo[key] = result
     return result
