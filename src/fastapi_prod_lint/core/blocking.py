@@ -275,6 +275,30 @@ def resolve_call(node: ast.Call, ctx: ModuleContext, analysis: BlockingAnalysis)
     return Callee()
 
 
+def awaited(node: ast.Call, ctx: ModuleContext) -> bool:
+    """The call is awaited, or opens an `async with` or an `async for`: what it returns is
+    awaitable, so it is not the sync function the names suggest (a sync `Engine` annotation
+    on what is really an `AsyncEngine`, say). A catalogue call never returns an awaitable."""
+    function = ctx.enclosing_function()
+    if function is None:
+        return False
+    key = ("awaited", id(function))
+    found = ctx.memo.get(key)
+    if not isinstance(found, frozenset):
+        ids = set()
+        for inner in ast.walk(function):
+            if isinstance(inner, ast.Await):
+                ids.add(id(inner.value))
+            elif isinstance(inner, ast.AsyncWith):
+                ids.update(id(item.context_expr) for item in inner.items)
+            elif isinstance(inner, (ast.AsyncFor, ast.comprehension)) and getattr(
+                inner, "is_async", True
+            ):
+                ids.add(id(inner.iter))
+        found = ctx.memo[key] = frozenset(ids)
+    return id(node) in found
+
+
 def describe_function(ctx: ModuleContext) -> str:
     """`async route `GET /items``, `async dependency `get_db``, or `async function `f``."""
     roles = ctx.function_roles()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from fastapi_prod_lint.core.blocking import (
     analysis_for,
+    awaited,
     describe_function,
     hold,
     release,
@@ -53,7 +54,10 @@ class BlockingCallInAsyncRoute(Rule):
     event loop: the body of an `async def` (a route, a websocket handler, a dependency, a
     middleware, an exception handler, a background task, any coroutine they call or await, in
     any module) or of a sync function wrapped by a project decorator that returns an
-    `async def`.
+    `async def`. A call that is awaited, opens an `async with` or feeds an `async for` is not
+    reported, whatever its receiver's annotation says: it returns something awaitable, so it
+    is not the sync call of the catalogue (an `engine: Engine` attribute that holds an async
+    engine, say).
 
     What serves requests is worked out from the project's call graph. Coroutines that only
     tests, scripts running their own loop (`asyncio.run(...)`, `anyio.run`,
@@ -167,7 +171,7 @@ class BlockingCallInAsyncRoute(Rule):
             options.strict_filesystem,
         )
         blocker = resolve_call(node, ctx, analysis).blocker
-        if blocker is None or not on_served_loop(ctx, options):
+        if blocker is None or awaited(node, ctx) or not on_served_loop(ctx, options):
             return
         receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
         if isinstance(receiver, ast.Call) and resolve_call(receiver, ctx, analysis).blocker:
