@@ -240,7 +240,7 @@ class ForwardRefs:
         raises = site.kwarg("raise_errors")
         if raises is not None and raises.value == "False":
             return None  # it may leave the model as it was
-        supplied = namespace_keys(site)
+        supplied = namespace_keys(site, self.index)
         if local_names is not None:
             return Rebuild(summary, 0, supplied | local_names, False)
         return Rebuild(summary, site.line, supplied, site.method != "update_forward_refs")
@@ -408,9 +408,15 @@ class ForwardRefs:
         return self._imported
 
 
-def namespace_keys(site: CallSite) -> frozenset[str]:
-    """The names `model_rebuild(_types_namespace={"B": B})` passes in."""
+def namespace_keys(site: CallSite, index: ProjectIndex) -> frozenset[str]:
+    """The names `model_rebuild(_types_namespace={"B": B})` passes in; also through a
+    module-level `_types = dict(B=B, C=C)` passed by name."""
     namespace = site.kwarg("_types_namespace")
+    if namespace is not None and namespace.kind == "name":
+        definition = index.definition(namespace.value)
+        made = definition.module.assigns.get(definition.name) if definition else None
+        if made is not None and index.canonical(made.func) == "builtins.dict" and not made.args:
+            return frozenset(name for name, _ in made.kwargs)
     if namespace is None or namespace.kind != "dict":
         return frozenset()
     return frozenset(item.value for item in namespace.items if item.kind == "str")
