@@ -25,6 +25,12 @@ class Finding:
     end_col: int | None = None
     severity: str = ERROR
 
+    def __post_init__(self) -> None:
+        # a message quotes the analysed source (route paths, names): never a raw control
+        # character to a terminal, a CI log or an editor (ANSI escapes, bidi overrides)
+        if not self.message.isprintable():
+            object.__setattr__(self, "message", printable(self.message))
+
     def to_dict(self) -> dict[str, object]:
         return {
             "path": self.path,
@@ -36,3 +42,14 @@ class Finding:
             "message": self.message,
             "severity": self.severity,
         }
+
+
+def printable(text: str) -> str:
+    """`text` with control and format characters (ESC, BEL, `\u202e`, ...) written as Python
+    escapes, so that text read from a file cannot drive the terminal that shows it."""
+    if text.isprintable():
+        return text
+    return "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )

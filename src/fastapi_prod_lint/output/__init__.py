@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 
-from fastapi_prod_lint.core.finding import Finding
+from fastapi_prod_lint.core.finding import Finding, printable
 
 
 def text(findings: Sequence[Finding]) -> str:
-    lines = [f"{f.path}:{f.line}:{f.col + 1}: {f.code} {f.message}" for f in findings]
+    lines = [f"{printable(f.path)}:{f.line}:{f.col + 1}: {f.code} {f.message}" for f in findings]
     if findings:
         lines.append(f"Found {len(findings)} problem{'s' if len(findings) != 1 else ''}.")
     return "\n".join(lines)
