@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi_prod_lint import __version__
 from fastapi_prod_lint.core.config import (
+    check_settings_or_exit,
     load_settings,
     option_specs,
     options_from_namespace,
@@ -71,6 +72,13 @@ class Flake8Plugin:
                 comma_separated_list=True,
                 help=f"{rule.code} option `{key}` (default: the project's pyproject.toml)",
             )
+
+    @classmethod
+    def parse_options(cls, options: argparse.Namespace) -> None:
+        """Once, in flake8's main process: a bad project configuration ends the run here
+        (exit 2, one line), not in every worker."""
+        names = [n for n in getattr(options, "filenames", None) or ["."] if n not in STDIN_NAMES]
+        check_settings_or_exit({find_root(Path(name).absolute()) for name in names or ["."]})
 
     def run(self) -> Iterator[tuple[int, int, str, type[Flake8Plugin]]]:
         display = self.filename

@@ -9,7 +9,12 @@ from typing import TYPE_CHECKING, Any
 from astroid import nodes
 from pylint.checkers import BaseChecker
 
-from fastapi_prod_lint.core.config import load_settings, option_specs, options_from_namespace
+from fastapi_prod_lint.core.config import (
+    check_settings_or_exit,
+    load_settings,
+    option_specs,
+    options_from_namespace,
+)
 from fastapi_prod_lint.core.project import find_root
 from fastapi_prod_lint.core.rule import pylint_message_id
 from fastapi_prod_lint.core.runner import check_source
@@ -44,6 +49,11 @@ class FastAPIProdLintChecker(BaseChecker):
         if "pylint" not in rule.host_codes  # FPL001: pylint's own E0001 `syntax-error`
     }
     options = _options()
+
+    def open(self) -> None:
+        """Once, before the first module: a bad configuration of the project pylint runs in
+        ends the run (exit 2, one line naming the file and the key)."""
+        check_settings_or_exit([find_root(Path.cwd())])
 
     def visit_module(self, node: nodes.Module) -> None:
         display = node.file or f"{node.name.replace('.', '/')}.py"

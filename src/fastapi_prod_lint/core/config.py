@@ -6,12 +6,13 @@ import dataclasses
 import functools
 import hashlib
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
+from fastapi_prod_lint.core.files import read_regular
 from fastapi_prod_lint.core.rule import Rule, option_key
 
 if sys.version_info >= (3, 11):
@@ -216,6 +217,21 @@ def settings_from_table(table: Mapping[str, Any], where: str) -> Settings:
     )
 
 
+CONFIG_ERROR_STATUS = 2
+
+
+def check_settings_or_exit(roots: Iterable[Path]) -> None:
+    """For the hosts (flake8, pylint), before any file is checked: a bad configuration of
+    one of the projects `roots` ends the run with one line naming the file and the key, and
+    exit status 2, as the CLI does, instead of a traceback from every file."""
+    for root in roots:
+        try:
+            load_settings(root)
+        except ConfigError as error:
+            sys.stderr.write(f"fastapi-prod-lint: configuration error: {error}\n")
+            raise SystemExit(CONFIG_ERROR_STATUS) from None
+
+
 def load_settings(root: Path) -> Settings:
     """The settings of the project at `root` (defaults when it has no table).
 
@@ -232,9 +248,8 @@ def load_settings(root: Path) -> Settings:
 @functools.lru_cache(maxsize=64)
 def _load_settings(pyproject: Path, mtime_ns: int, size: int) -> Settings:
     try:
-        with open(pyproject, "rb") as handle:
-            data = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as error:
+        data = tomllib.loads(read_regular(pyproject).decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"{pyproject}: cannot read TOML: {error}") from error
     table = data.get("tool", {}).get("fastapi-prod-lint")
     if table is None:

@@ -18,13 +18,13 @@ import functools
 import json
 import os
 import re
-import stat
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fastapi_prod_lint.core.files import read_regular
 from fastapi_prod_lint.core.version_specifiers import (
     EVERYTHING,
     Range,
@@ -145,11 +145,7 @@ def _read_project(root: str) -> dict[str, DeclaredVersion]:
 
 def _read_text(path: Path, limit: int = MAX_BYTES) -> str | None:
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or a device would hang or flood
-            return None
-        with open(path, "rb") as handle:
-            data = handle.read(limit + 1)
-        return data.decode("utf-8-sig") if len(data) <= limit else None
+        return read_regular(path, limit).decode("utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return None
 

@@ -88,6 +88,15 @@ def discover(
     return map(Path, python_files(root, exclude, base, nested))
 
 
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    """A real folder: a symlink to a folder is not followed (it may loop back into the tree,
+    or lead out of it), and an entry that cannot be examined is not one."""
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
+
+
 def python_files(
     root: Path,
     exclude: Iterable[str] = (),
@@ -108,7 +117,7 @@ def python_files(
         folder, prefix, out = stack.pop()
         try:
             with os.scandir(folder) as scan:
-                found = sorted((entry.name, entry.path, entry.is_dir()) for entry in scan)
+                found = sorted((entry.name, entry.path, _is_folder(entry)) for entry in scan)
         except OSError:
             continue
         subfolders = []
