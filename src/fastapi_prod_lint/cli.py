@@ -40,8 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--cache-dir",
         type=Path,
-        help="cache folder (default: "
-        "$FASTAPI_PROD_LINT_CACHE_DIR or <project>/.fastapi_prod_lint_cache)",
+        help="cache folder (default: $FASTAPI_PROD_LINT_CACHE_DIR, else the project's folder"
+        " in the user cache directory, ~/.cache/fastapi-prod-lint/projects/ on Linux); files"
+        " that do not verify with the user's cache key are ignored",
     )
     parser.add_argument("-j", "--jobs", type=int, default=0, help="processes (default: cores)")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")

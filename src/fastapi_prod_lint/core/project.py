@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import marshal
 import os
-import pickle
 import re
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from fastapi_prod_lint.core import summary_codec
 from fastapi_prod_lint.core.summary import (
     CallSite,
     ClassInfo,
@@ -177,19 +178,24 @@ def summarize_source(
 
 
 def blob_of(summary: ModuleSummary | None) -> bytes:
-    """A summary as the cache stores it: pickled, then compressed (the whole project's blobs
-    are read on every warm run; each is unpacked only when a check looks into that module)."""
-    return zlib.compress(pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL), 1)
+    """A summary as the cache stores it: plain data (core/summary_codec.py), marshalled, then
+    compressed (the whole project's blobs are read on every warm run; each is unpacked only
+    when a check looks into that module)."""
+    assert summary is not None  # an IndexEntry holds its summary, its blob or both
+    return zlib.compress(marshal.dumps(summary_codec.encode(summary)), 1)
 
 
 def summary_from_blob(blob: bytes) -> ModuleSummary:
-    summary: ModuleSummary = pickle.loads(zlib.decompress(blob))
-    return summary
+    """The summary in a blob that `blob_of` made: in this process, or read from a cache file
+    whose MAC verified (core/cache.py). `marshal` is never given any other bytes, and decoding
+    makes nothing but the summary's own record types."""
+    return summary_codec.decode(marshal.loads(zlib.decompress(blob)))
 
 
 class IndexEntry:
-    """One module of the index. Its summary is unpickled only when somebody asks for it, so a
-    warm one-file run (an editor's flake8) pays for the few modules it actually looks into."""
+    """One module of the index. Its summary is decoded from the cached blob only when somebody
+    asks for it, so a warm one-file run (an editor's flake8) pays for the few modules it
+    actually looks into."""
 
     __slots__ = ("_summary", "blob", "digest", "is_package", "module", "path")
 
@@ -225,7 +231,7 @@ class IndexEntry:
 
 
 class LazyModules(Mapping[str, ModuleSummary]):
-    """module name -> summary, unpickling on access."""
+    """module name -> summary, decoded from its cached blob on access."""
 
     def __init__(self, entries: dict[str, IndexEntry]) -> None:
         self.entries = entries

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from concurrent.futures import Executor
 
-from fastapi_prod_lint.core.cache import Cache, CacheEntry, default_cache_dir, stored
+from fastapi_prod_lint.core.cache import Cache, CacheEntry, stored
 from fastapi_prod_lint.core.config import Settings, load_settings
 from fastapi_prod_lint.core.declared_versions import declared_fingerprint
 from fastapi_prod_lint.core.engine import (
@@ -23,6 +23,7 @@ from fastapi_prod_lint.core.engine import (
     relpath,
     syntax_error_finding,
 )
+from fastapi_prod_lint.core.files import read_regular
 from fastapi_prod_lint.core.finding import SYNTAX_ERROR_CODE, Finding
 from fastapi_prod_lint.core.project import (
     Excluder,
@@ -112,7 +113,7 @@ def load_project(
     """Settings and the index of every module, summarised anew only where the file changed."""
     root = root.resolve()
     settings = load_settings(root) if settings is None else settings
-    cache = Cache(root, cache_dir or default_cache_dir(root)) if use_cache else None
+    cache = Cache.of(root, cache_dir) if use_cache else None
     old, facts = cache.load() if cache else ({}, None)
     left_out: list[str] = []
     checked = python_files(root, settings.exclude, left_out=left_out)
@@ -193,7 +194,7 @@ def _imported_left_out(
 
 def _summarize_path(root: Path, key: str) -> tuple[str, str, bool, bytes]:
     try:
-        data = Path(key).read_bytes()
+        data = read_regular(key)
     except OSError:
         data = b""
     summary = summarize_source(root, Path(key), data)
@@ -257,7 +258,7 @@ def _check_file(abs_key: str, display: str) -> tuple[str, list[Finding]]:
     project: Project = _WORKER_STATE["project"]
     path = Path(abs_key)
     try:
-        data = path.read_bytes()
+        data = read_regular(path)
     except OSError as error:
         finding = Finding(display, 1, 0, SYNTAX_ERROR_CODE, f"Cannot read the file: {error}")
         return abs_key, [finding]

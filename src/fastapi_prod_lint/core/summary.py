@@ -154,8 +154,8 @@ class ImportEdge(NamedTuple):
 
 
 class ModuleSummary:
-    """The facts of one module. Records are NamedTuples: cheap to create, import and pickle
-    (the cache holds one summary per module of the project)."""
+    """The facts of one module. Records are NamedTuples: cheap to create, and stored by the
+    cache as plain tuples (core/summary_codec.py; the cache holds one summary per module)."""
 
     def __init__(self, module: str, path: str, is_package: bool, digest: str) -> None:
         self.module = module
