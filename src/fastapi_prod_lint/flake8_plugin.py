@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import ast
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from fastapi_prod_lint import __version__
 from fastapi_prod_lint.core.config import (
+    CONFIG_ERROR_STATUS,
+    ConfigError,
     check_settings_or_exit,
     load_settings,
     option_specs,
@@ -79,6 +82,11 @@ class Flake8Plugin:
         (exit 2, one line), not in every worker."""
         names = [n for n in getattr(options, "filenames", None) or ["."] if n not in STDIN_NAMES]
         check_settings_or_exit({find_root(Path(name).absolute()) for name in names or ["."]})
+        try:
+            overrides_of(options)  # `--fpl-max-nesting=deep`: here, not in each worker
+        except ConfigError as error:
+            sys.stderr.write(f"fastapi-prod-lint: configuration error: {error}\n")
+            raise SystemExit(CONFIG_ERROR_STATUS) from None
 
     def run(self) -> Iterator[tuple[int, int, str, type[Flake8Plugin]]]:
         display = self.filename
@@ -92,16 +100,19 @@ class Flake8Plugin:
             yield finding.line, finding.col, f"{finding.code} {finding.message}", type(self)
 
     def _overrides(self) -> dict[str, Any]:
-        if self.options is None:
-            return {}
-        changes: dict[str, Any] = {}
-        select = getattr(self.options, "fpl_select", None)
-        if select:
-            changes["select"] = parse_code_list(select, "--fpl-select")
-        ignore = getattr(self.options, "fpl_ignore", None)
-        if ignore:
-            changes["ignore"] = parse_code_list(ignore, "--fpl-ignore")
-        options = options_from_namespace(self.options)
-        if options:
-            changes["options"] = options
-        return changes
+        return {} if self.options is None else overrides_of(self.options)
+
+
+def overrides_of(options: argparse.Namespace) -> dict[str, Any]:
+    """The settings flake8's own options change (`--fpl-select`, `--fpl-<option>`)."""
+    changes: dict[str, Any] = {}
+    select = getattr(options, "fpl_select", None)
+    if select:
+        changes["select"] = parse_code_list(select, "--fpl-select")
+    ignore = getattr(options, "fpl_ignore", None)
+    if ignore:
+        changes["ignore"] = parse_code_list(ignore, "--fpl-ignore")
+    found = options_from_namespace(options)
+    if found:
+        changes["options"] = found
+    return changes
