@@ -6,7 +6,9 @@ import argparse
 import gc
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from fastapi_prod_lint.core.runner import check_paths, check_source
 from fastapi_prod_lint.output import FORMATS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # 128 + SIGINT, 128 + SIGTERM, as shells report
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -146,7 +149,33 @@ def run_rule(argv: Sequence[str]) -> int:
     return EXIT_CLEAN
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the run is, like KeyboardInterrupt for SIGINT."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line. Ctrl-C exits 130 and SIGTERM 143, with one line and no traceback;
+    the cache is written atomically, so an interrupted run leaves the last good one."""
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("fastapi-prod-lint: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Terminated:
+        print("fastapi-prod-lint: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = argv[0] if argv else ""
     try:

@@ -6,6 +6,7 @@ import ast
 import gc
 import hashlib
 import os
+import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -219,7 +220,11 @@ def _map(
         return [function(*item) for item in items]
     with _executor(jobs, state or {}) as executor:
         chunk = max(1, len(items) // (jobs * 8))
-        return list(executor.map(_call, [(function, item) for item in items], chunksize=chunk))
+        try:
+            return list(executor.map(_call, [(function, item) for item in items], chunksize=chunk))
+        except BaseException:  # Ctrl-C, SIGTERM: drop the queued work, let the workers finish
+            executor.shutdown(wait=False, cancel_futures=True)
+            raise
 
 
 def _call(job: tuple[Callable[..., Any], tuple[Any, ...]]) -> Any:
@@ -228,7 +233,14 @@ def _call(job: tuple[Callable[..., Any], tuple[Any, ...]]) -> Any:
 
 
 def _init_worker(state: dict[str, Any]) -> None:
+    _quiet_worker()
     _WORKER_STATE.update(state)
+
+
+def _quiet_worker() -> None:
+    """Ctrl-C reaches the whole process group: the parent stops the run and reports it, the
+    workers must not print a traceback each."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _executor(jobs: int, state: dict[str, Any]) -> Executor:
@@ -238,7 +250,8 @@ def _executor(jobs: int, state: dict[str, Any]) -> Executor:
     # Forked workers inherit the project from memory, nothing is pickled to them; but fork is
     # only safe in a single-threaded process (a test runner or an IDE host may have threads).
     if "fork" in multiprocessing.get_all_start_methods() and _single_threaded():
-        return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
+        fork = multiprocessing.get_context("fork")
+        return ProcessPoolExecutor(jobs, mp_context=fork, initializer=_quiet_worker)
     context = multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(jobs, context, initializer=_init_worker, initargs=(state,))
 
