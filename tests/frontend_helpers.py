@@ -75,3 +75,26 @@ def run(
         check=False,
         env=full_env,
     )
+
+
+BIN = Path(sys.executable).parent
+
+
+def console(
+    command: str, *args: str, cwd: Path, env: dict[str, str], timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """A tool's console script (`fastapi-prod-lint`, `flake8`, `pylint`) as users and
+    pre-commit run it, not `python -m` (which puts the current folder first on `sys.path`);
+    `-m` runs `python -m fastapi_prod_lint`. A run that hangs fails after `timeout` seconds."""
+    program = (
+        [sys.executable, "-m", "fastapi_prod_lint"] if command == "-m" else [str(BIN / command)]
+    )
+    return subprocess.run(
+        [*program, *args],
+        cwd=cwd,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )

@@ -10,12 +10,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from frontend_helpers import BIN, console
 
-BIN = Path(sys.executable).parent
 SLEEP = (
     "import time\nfrom fastapi import FastAPI\napp = FastAPI()\n\n\n"
     "@app.get('/')\nasync def root():\n    time.sleep(1)\n"
@@ -26,15 +25,8 @@ posix_only = pytest.mark.skipif(os.name != "posix", reason="FIFOs and devices ar
 
 
 def run(tool: str, *args: str, cwd: Path, cache: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "FASTAPI_PROD_LINT_CACHE_DIR": str(cache)}
-    return subprocess.run(
-        [str(BIN / tool), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=TIMEOUT,
+    return console(
+        tool, *args, cwd=cwd, env={"FASTAPI_PROD_LINT_CACHE_DIR": str(cache)}, timeout=TIMEOUT
     )
 
 

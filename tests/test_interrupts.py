@@ -8,13 +8,12 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+from frontend_helpers import BIN, console
 
-BIN = Path(sys.executable).parent
 MODULE = (
     "import time\nfrom fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n"
     "@router.get('/{n}')\nasync def handler_{n}():\n    time.sleep(1)\n    return {{'n': {n}}}\n"
@@ -39,14 +38,8 @@ def make_project(root: Path, modules: int = 400) -> Path:
 
 
 def lint(project: Path, env: dict[str, str], *options: str) -> list[dict[str, object]]:
-    result = subprocess.run(
-        [str(BIN / "fastapi-prod-lint"), "--output-format", "json", *options, "."],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
+    result = console(
+        "fastapi-prod-lint", "--output-format", "json", *options, ".", cwd=project, env=env
     )
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     return sorted(json.loads(result.stdout), key=json.dumps)

@@ -8,19 +8,16 @@ no marker, no connection, the usual exit status and findings.
 from __future__ import annotations
 
 import json
-import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from frontend_helpers import BIN, console
 from harness.frontends import run_core
 
 # Modules the linter, flake8 or pylint import themselves: a project file with one of these
 # names, in the folder a tool runs from, must never be imported instead of the real one.
 SHADOWS = ("__future__", "ast", "json", "typing", "tokenize", "hashlib", "enum", "fastapi")
-BIN = Path(sys.executable).parent
 
 
 def payload(marker: Path, port: int, name: str) -> str:
@@ -77,22 +74,6 @@ def nothing_happened(marker: Path, server: socket.socket) -> None:
     pytest.fail("analysed code ran: it connected to the test's socket")
 
 
-def console(tool: str, *args: str, cwd: Path, cache: Path) -> subprocess.CompletedProcess[str]:
-    """A tool's console script, as users and pre-commit run it, from the project folder; or
-    `python -m fastapi_prod_lint`, which puts that folder first on `sys.path`."""
-    env = {**os.environ, "FASTAPI_PROD_LINT_CACHE_DIR": str(cache)}
-    command = [sys.executable, "-m", "fastapi_prod_lint"] if tool == "-m" else [str(BIN / tool)]
-    return subprocess.run(
-        [*command, *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-
-
 def test_the_core_never_imports_the_project(tmp_path: Path, listener: socket.socket) -> None:
     marker = tmp_path / "marker"
     project = hostile_project(tmp_path, marker, listener.getsockname()[1])
@@ -129,7 +110,8 @@ def test_no_front_end_imports_the_project(
         pytest.skip(f"{tool} is not installed")
     marker = tmp_path / "marker"
     project = hostile_project(tmp_path, marker, listener.getsockname()[1])
-    result = console(tool, *args, cwd=project, cache=tmp_path / "cache")
+    cache = {"FASTAPI_PROD_LINT_CACHE_DIR": str(tmp_path / "cache")}
+    result = console(tool, *args, cwd=project, env=cache)
     nothing_happened(marker, listener)
     assert result.returncode != 97, "analysed code ended the run"
     assert "Traceback" not in result.stderr, result.stderr
