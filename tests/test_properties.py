@@ -116,6 +116,34 @@ def test_flake8_never_raises_on_a_generated_module(tmp_path_factory, source: str
         legacy.get_style_guide(select=["FPL"]).check_files([str(path)])
 
 
+@settings(FEW, max_examples=60 if LONG else 6)
+@given(source=hypothesmith.from_grammar())
+def test_pylint_never_crashes_in_the_plugin(tmp_path_factory, source: str) -> None:
+    """pylint in process: a crash of our checker would be an `astroid-error` naming it."""
+    from pylint.lint import Run
+    from pylint.reporters.text import TextReporter
+
+    assume(compiles(source))
+    project = tmp_path_factory.mktemp("pylint")
+    path = project / "main.py"
+    path.write_text(source, encoding="utf-8")
+    out = io.StringIO()
+    with working_directory(project):
+        Run(
+            [
+                "--load-plugins=fastapi_prod_lint.pylint",
+                "--disable=all",
+                "--enable=fastapi-prod-lint,astroid-error",
+                "-sn",
+                "--persistent=n",
+                str(path),
+            ],
+            reporter=TextReporter(out),
+            exit=False,
+        )
+    assert "astroid-error" not in out.getvalue() and "F0002" not in out.getvalue(), out.getvalue()
+
+
 # -- findings do not depend on order, jobs or cache ----------------------------------------------
 PROJECTS = [case for case in discover_cases() if case.is_project]
 
@@ -171,6 +199,36 @@ def test_outputs_never_carry_raw_control_characters(tmp_path_factory, path: str,
     _, as_json = lint(project, "--no-cache", "--output-format", "json")
     findings = json.loads(as_json)
     assert {f["code"] for f in findings} >= {"FPL101", "FPL304"}
+    _, as_text = lint(project, "--no-cache", "--output-format", "text")
+    raw = [char for char in as_text if not (char.isprintable() or char == "\n")]
+    assert not raw, f"raw characters in the text output: {raw!r}"
+
+
+FILE_NAMES = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_characters="/\x00"), min_size=1, max_size=20
+).filter(
+    lambda name: (
+        not name.startswith((".", "test_"))  # hidden, or a test module: not linted
+        and not name.endswith("_test")
+        and name != "conftest"
+    )
+)
+
+
+@SETTINGS
+@given(name=FILE_NAMES)
+def test_any_file_name_reaches_outputs_escaped(tmp_path_factory, name: str) -> None:
+    """A module's file name (any text a file system takes) is in every finding's path: JSON
+    stays valid and keeps it exactly, the text output shows control characters escaped."""
+    project = tmp_path_factory.mktemp("names")
+    try:
+        (project / f"{name}.py").write_text(
+            "import time\n\n\nasync def f():\n    time.sleep(1)\n", encoding="utf-8"
+        )
+    except (OSError, UnicodeEncodeError):
+        assume(False)
+    _, as_json = lint(project, "--no-cache", "--output-format", "json")
+    assert [Path(f["path"]).name for f in json.loads(as_json)] == [f"{name}.py"]
     _, as_text = lint(project, "--no-cache", "--output-format", "text")
     raw = [char for char in as_text if not (char.isprintable() or char == "\n")]
     assert not raw, f"raw characters in the text output: {raw!r}"
