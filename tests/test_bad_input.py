@@ -11,7 +11,7 @@ from fastapi_prod_lint import check_paths
 from fastapi_prod_lint.cli import main
 
 SLEEP = b"import time\n\n\nasync def f():\n    time.sleep(1)\n"
-DEEP = b"x = " + b"-" * 2000 + b"1\nasync def g():\n    y = " + b"1 + " * 2000 + b"1\n"
+DEEP = b"x = " + b"-" * 5000 + b"1\nasync def g():\n    y = " + b"1 + " * 5000 + b"1\n"
 
 CASES: dict[str, tuple[bytes, set[tuple[int, str]]]] = {
     "empty": (b"", set()),
