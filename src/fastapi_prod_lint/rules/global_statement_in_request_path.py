@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from fastapi_prod_lint.core.context import ModuleContext
 from fastapi_prod_lint.core.finding import Finding
 from fastapi_prod_lint.core.imports import walk_own_scope
+from fastapi_prod_lint.core.lazy_init import lazy_init
 from fastapi_prod_lint.core.request_path import serving_function
 from fastapi_prod_lint.core.rule import Rule
-from fastapi_prod_lint.core.shared_state import lazy_init
 
 
 class GlobalStatementInRequestPath(Rule):
