@@ -24,6 +24,8 @@ import ast
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
+from fastapi_prod_lint.core.imports import inner_blocks
+
 STRING_METHODS = frozenset(
     {"replace", "removeprefix", "removesuffix", "strip", "lstrip", "rstrip", "lower", "upper"}
     | {"casefold"}
@@ -142,12 +144,8 @@ class _Walk:
             for child in ast.iter_child_nodes(stmt):
                 if not isinstance(child, ast.stmt):
                     self.calls(child, around)
-            for field in ("body", "orelse", "finalbody"):
-                inner = getattr(stmt, field, None)
-                if isinstance(inner, list):
-                    self.body(inner, around, done)
-            for holder in (*getattr(stmt, "handlers", ()), *getattr(stmt, "cases", ())):
-                self.body(holder.body, around, done)
+            for inner in inner_blocks(stmt):
+                self.body(inner, around, done)
 
     def calls(self, node: ast.AST, around: tuple[Guard, ...]) -> None:
         if not around:

@@ -181,6 +181,17 @@ TYPING_NODES = frozenset(
 )
 
 
+def inner_blocks(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
+    """The statement lists a compound statement holds: its body, `else`, `finally`, each
+    `except` handler and each `case`, in source order."""
+    for field in ("body", "orelse", "finalbody"):
+        inner = getattr(stmt, field, None)
+        if isinstance(inner, list):
+            yield inner
+    for holder in (*getattr(stmt, "handlers", ()), *getattr(stmt, "cases", ())):
+        yield holder.body
+
+
 def live_statements(statements: list[Any]) -> list[Any]:
     """A block up to its first unconditional return/raise/continue/break: what follows it in
     the same block never runs, so no rule looks at it."""

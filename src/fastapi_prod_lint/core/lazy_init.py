@@ -9,7 +9,7 @@ import ast
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from fastapi_prod_lint.core.imports import FUNCTION_NODES, walk_own_scope
+from fastapi_prod_lint.core.imports import FUNCTION_NODES, inner_blocks, walk_own_scope
 
 if TYPE_CHECKING:
     from fastapi_prod_lint.core.context import ModuleContext
@@ -238,12 +238,8 @@ def _guarded_writes(
             found.append((value, guarded))
         elif isinstance(stmt, ast.Expr) and (value := _setattr_value(stmt.value, text)):
             found.append((value, guarded))
-        for field in ("body", "orelse", "finalbody"):
-            inner = getattr(stmt, field, None)
-            if isinstance(inner, list):
-                _guarded_writes(inner, guard, guarded, found)
-        for holder in (*getattr(stmt, "handlers", ()), *getattr(stmt, "cases", ())):
-            _guarded_writes(holder.body, guard, guarded, found)
+        for inner in inner_blocks(stmt):
+            _guarded_writes(inner, guard, guarded, found)
 
 
 def _mentions(expr: ast.AST, text: str, exact: bool = False) -> bool:

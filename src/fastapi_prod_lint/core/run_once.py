@@ -25,7 +25,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
-from fastapi_prod_lint.core.imports import FUNCTION_NODES
+from fastapi_prod_lint.core.imports import FUNCTION_NODES, inner_blocks
 
 
 def run_once_calls(
@@ -91,12 +91,8 @@ def _body(stmts: list[ast.stmt], filled: set[str], once: str, found: dict[int, s
         for child in ast.iter_child_nodes(stmt):
             if not isinstance(child, ast.stmt):
                 _calls(child, once, found)
-        for field in ("body", "orelse", "finalbody"):
-            inner = getattr(stmt, field, None)
-            if isinstance(inner, list):
-                _body(inner, filled, once, found)
-        for holder in (*getattr(stmt, "handlers", ()), *getattr(stmt, "cases", ())):
-            _body(holder.body, filled, once, found)
+        for inner in inner_blocks(stmt):
+            _body(inner, filled, once, found)
 
 
 def _tests_empty(test: ast.expr, filled: set[str]) -> tuple[str, bool | None]:
