@@ -100,7 +100,8 @@ def rows(root: Path, blob: bytes, findings_key: str = "") -> dict[str, tuple[Any
         info = path.stat()
         module, is_package = module_name(root, path)
         digest = digest_of(path.read_bytes())
-        row = (info.st_mtime_ns, info.st_size, digest, module, is_package, blob, findings_key, ())
+        row = (info.st_mtime_ns, info.st_size, digest, module, is_package, blob, findings_key)
+        row = (*row, (), ())  # no findings, no import heads
         found[str(path)] = row
     return found
 
@@ -236,7 +237,9 @@ def attacker_cache(
     cache = Cache(root, folder, ATTACKER_KEY)
     entries, facts = cache.load()
     assert entries and all(entry.findings for entry in entries.values() if "routes" in entry.module)
-    emptied = {path: (*entry.as_tuple()[:-1], ()) for path, entry in entries.items()}
+    emptied = {
+        path: (*entry.as_tuple()[:7], (), *entry.as_tuple()[8:]) for path, entry in entries.items()
+    }
     return marshal.dumps((emptied, facts))
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from fastapi_prod_lint.core import project as project_module
-from fastapi_prod_lint.core.project import find_root, module_name
+from fastapi_prod_lint.core.layout import find_root
+from fastapi_prod_lint.core.project import module_name
 from fastapi_prod_lint.core.runner import Project, load_project
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from fastapi_prod_lint import __version__
 from fastapi_prod_lint.core.config import ConfigError, Settings, load_settings, parse_code_list
-from fastapi_prod_lint.core.project import find_root
+from fastapi_prod_lint.core.layout import find_root
 from fastapi_prod_lint.core.runner import check_paths, check_source
 from fastapi_prod_lint.output import FORMATS
 
@@ -49,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-j", "--jobs", type=int, default=0, help="processes (default: cores)")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
+    parser.add_argument(
+        "--show-settings",
+        action="store_true",
+        help="print the project each path belongs to (root, import roots, settings, every"
+        " module's dotted name) and check nothing",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
@@ -78,6 +84,8 @@ def run_check(argv: Sequence[str]) -> int:
     # would only rescan the live index over and over (they cost half the run on 1,000 files).
     gc.disable()
     adjust = _adjuster(args)
+    if args.show_settings:
+        return show_settings(args.paths, adjust, not args.no_cache)
     if args.stdin_filename:
         settings = adjust(load_settings(find_root(Path(args.stdin_filename))))
         data = sys.stdin.buffer.read()
@@ -89,17 +97,30 @@ def run_check(argv: Sequence[str]) -> int:
                 f"fastapi-prod-lint: error: no such file or folder: {missing[0]}", file=sys.stderr
             )
             return EXIT_ERROR
+        notes: list[str] = []
         findings = check_paths(
             args.paths,
             cache_dir=args.cache_dir,
             use_cache=not args.no_cache,
             jobs=args.jobs or None,
             adjust=adjust,
+            notes=notes,
         )
+        for note in notes:
+            print(note, file=sys.stderr)
     output = FORMATS[args.output_format](sorted(findings))
     if output:
         print(output)
     return EXIT_FINDINGS if findings and not args.exit_zero else EXIT_CLEAN
+
+
+def show_settings(paths: Sequence[str], adjust: Callable[[Settings], Settings], cache: bool) -> int:
+    from fastapi_prod_lint.core.runner import load_project
+    from fastapi_prod_lint.core.show import describe
+
+    for root in dict.fromkeys(find_root(Path(path)) for path in paths):
+        print(describe(load_project(root, adjust(load_settings(root)), use_cache=cache)))
+    return EXIT_CLEAN
 
 
 def run_rules(argv: Sequence[str]) -> int:

@@ -19,7 +19,7 @@ from fastapi_prod_lint.core.config import (
     options_from_namespace,
     parse_code_list,
 )
-from fastapi_prod_lint.core.project import find_root
+from fastapi_prod_lint.core.layout import find_root
 from fastapi_prod_lint.core.runner import check_source
 
 STDIN_NAMES = ("stdin", "-", "<stdin>")

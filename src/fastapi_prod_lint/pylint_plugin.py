@@ -15,7 +15,7 @@ from fastapi_prod_lint.core.config import (
     option_specs,
     options_from_namespace,
 )
-from fastapi_prod_lint.core.project import find_root
+from fastapi_prod_lint.core.layout import find_root
 from fastapi_prod_lint.core.rule import pylint_message_id
 from fastapi_prod_lint.core.runner import check_source
 from fastapi_prod_lint.rules import ALL_RULES, RULES_BY_CODE

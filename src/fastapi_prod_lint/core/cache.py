@@ -28,7 +28,7 @@ CACHE_ENV = "FASTAPI_PROD_LINT_CACHE_DIR"
 KEY_ENV = "FASTAPI_PROD_LINT_CACHE_KEY"  # the key itself (CI: a secret)
 KEY_FILE_ENV = "FASTAPI_PROD_LINT_CACHE_KEY_FILE"  # a file holding it
 APP_FOLDER = "fastapi-prod-lint"
-CACHE_FORMAT = 12  # bump when the stored records change shape
+CACHE_FORMAT = 13  # bump when the stored records change shape
 MAC_SIZE = 32  # HMAC-SHA256
 KEY_WAIT = 0.5  # seconds a process waits for the key another one is writing
 # never through a symlink, never blocking on a FIFO (flags a platform lacks are 0)
@@ -38,7 +38,7 @@ READ_FLAGS = os.O_RDONLY | NO_FOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os
 # (line, col, code, message, end_line, end_col, severity): a finding without its path
 StoredFinding = tuple[int, int, str, str, "int | None", "int | None", str]
 # the types of a stored entry's fields (`CacheEntry.as_tuple`) and of a stored finding's
-ENTRY_TYPES = (int, int, str, str, bool, bytes, str, tuple)
+ENTRY_TYPES = (int, int, str, str, bool, bytes, str, tuple, tuple)
 FINDING_TYPES = frozenset(
     (int, int, str, str, end_line, end_col, str)
     for end_line in (int, type(None))
@@ -54,6 +54,7 @@ class CacheEntry:
         "digest",
         "findings",
         "findings_key",
+        "heads",
         "is_package",
         "module",
         "mtime_ns",
@@ -70,10 +71,12 @@ class CacheEntry:
         blob: bytes,
         findings_key: str = "",
         findings: tuple[StoredFinding, ...] = (),
+        heads: tuple[str, ...] = (),
     ) -> None:
         self.mtime_ns, self.size, self.digest = mtime_ns, size, digest
         self.module, self.is_package, self.blob = module, is_package, blob
         self.findings_key, self.findings = findings_key, findings
+        self.heads = heads  # the names it imports absolutely (core/layout.py)
 
     def as_tuple(self) -> tuple[Any, ...]:
         return (
@@ -85,6 +88,7 @@ class CacheEntry:
             self.blob,
             self.findings_key,
             self.findings,
+            self.heads,
         )
 
 
@@ -323,6 +327,8 @@ def checked(data: object) -> tuple[dict[str, CacheEntry], tuple[str, Any] | None
         for finding in row[7]:
             if type(finding) is not tuple or tuple(map(type, finding)) not in FINDING_TYPES:
                 return None
+        if any(type(head) is not str for head in row[8]):
+            return None
         entries[path] = CacheEntry(*row)
     return entries, facts
 

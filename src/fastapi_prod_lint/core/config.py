@@ -94,6 +94,7 @@ class Settings:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     options: Mapping[str, Any] = field(default_factory=dict)
+    src: tuple[str, ...] | None = None  # import roots (core/layout.py); None: inferred
 
     def is_enabled(self, rule: type[Rule] | str) -> bool:
         code = rule if isinstance(rule, str) else rule.code
@@ -182,7 +183,7 @@ def settings_from_table(table: Mapping[str, Any], where: str) -> Settings:
     if not isinstance(table, Mapping):
         raise ConfigError(f"{where}: `{TABLE}` must be a table")
     specs = option_specs()
-    known = {*LIST_KEYS, "per-file-ignores", *specs}
+    known = {*LIST_KEYS, "per-file-ignores", "src", *specs}
     values: dict[str, Any] = {}
     options: dict[str, Any] = {}
     for key, value in table.items():
@@ -197,6 +198,10 @@ def settings_from_table(table: Mapping[str, Any], where: str) -> Settings:
         elif key in ("exclude", "extend-exclude"):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{where}: `{key}` must be a list of glob patterns")
+            values[key] = tuple(value)
+        elif key == "src":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{where}: `src` must be a list of folders, got {value!r}")
             values[key] = tuple(value)
         elif key == "per-file-ignores":
             if not isinstance(value, Mapping):
@@ -214,6 +219,7 @@ def settings_from_table(table: Mapping[str, Any], where: str) -> Settings:
         per_file_ignores=values.get("per-file-ignores", ()),
         exclude=(*values.get("exclude", DEFAULT_EXCLUDE), *values.get("extend-exclude", ())),
         options=options,
+        src=values.get("src"),
     )
 
 

@@ -15,7 +15,7 @@ from fastapi_prod_lint.core.context import ModuleContext
 from fastapi_prod_lint.core.finding import SYNTAX_ERROR_CODE, Finding
 from fastapi_prod_lint.core.imports import CHILD_FIELDS, live_statements, module_bindings
 from fastapi_prod_lint.core.noqa import filter_suppressed
-from fastapi_prod_lint.core.project import ProjectIndex, module_name
+from fastapi_prod_lint.core.project import ProjectIndex
 from fastapi_prod_lint.core.rule import Rule
 from fastapi_prod_lint.core.syntax import describe, is_template
 
@@ -139,7 +139,7 @@ def check_tree(
     if entry is not None:
         name, is_package, bindings = entry.module, entry.is_package, entry.summary.bindings
     else:
-        name, is_package = module_name(index.root, abs_path)
+        name, is_package = index.layout.module_name(abs_path)
         bindings = module_bindings(tree, name, is_package)
     ctx = ModuleContext(display_path, name, is_package, lines, index, bindings)
     dispatch = dispatch_for(settings.enabled_rules() if rules is None else tuple(rules))

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from fastapi_prod_lint.core import summary_codec
+from fastapi_prod_lint.core.layout import ROOT_MARKERS, Layout
 from fastapi_prod_lint.core.summary import (
     CallSite,
     ClassInfo,
@@ -26,36 +27,19 @@ from fastapi_prod_lint.core.summary import (
 if TYPE_CHECKING:
     from fastapi_prod_lint.core.semantics import FastAPIFacts
 
-ROOT_MARKERS = ("pyproject.toml", "setup.cfg", ".git")
 SKIP_DIRS = frozenset(
     {"__pycache__", "node_modules", "site-packages", "build", "dist", "venv", "env"}
 )
 TRACE_ENV = "FASTAPI_PROD_LINT_TRACE"
 
 
-def find_root(path: Path) -> Path:
-    """The nearest folder up from `path` holding pyproject.toml, setup.cfg or .git."""
-    start = path.resolve()
-    if not start.is_dir():
-        start = start.parent
-    for folder in (start, *start.parents):
-        if any((folder / marker).exists() for marker in ROOT_MARKERS):
-            return folder
-    return start
+def module_name(root: Path | Layout, path: Path) -> tuple[str, bool]:
+    """(dotted module name, is_package) of a file in a project (core/layout.py)."""
+    return as_layout(root).module_name(path)
 
 
-def module_name(root: Path, path: Path) -> tuple[str, bool]:
-    """(dotted module name, is_package) of a file, following `src/` layouts."""
-    rel = os.path.relpath(path if path.is_absolute() else path.resolve(), root)
-    if rel.startswith(".."):
-        rel = path.name
-    parts = rel[:-3].split(os.sep) if rel.endswith(".py") else rel.split(os.sep)
-    if len(parts) > 1 and parts[0] == "src":
-        parts = parts[1:]
-    is_package = bool(parts) and parts[-1] == "__init__"
-    if is_package:
-        parts = parts[:-1]
-    return ".".join(parts), is_package
+def as_layout(root: Path | Layout) -> Layout:
+    return root if isinstance(root, Layout) else Layout.plain(root)
 
 
 class Excluder:
@@ -162,7 +146,7 @@ SUMMARY_BUILDS = 0  # modules summarised by this process (tests count it)
 
 
 def summarize_source(
-    root: Path, path: Path, data: bytes, tree: ast.Module | None = None
+    root: Path | Layout, path: Path, data: bytes, tree: ast.Module | None = None
 ) -> ModuleSummary:
     """The summary of one file's content; an empty summary when it does not parse."""
     global SUMMARY_BUILDS
@@ -262,8 +246,11 @@ class ProjectIndex:
     It never holds syntax trees: only summaries, so the whole project fits in memory cheaply.
     """
 
-    def __init__(self, root: Path, entries: Iterable[IndexEntry]) -> None:
+    def __init__(
+        self, root: Path, entries: Iterable[IndexEntry], layout: Layout | None = None
+    ) -> None:
         self.root = root
+        self.layout = layout or Layout.plain(root)
         self.by_path: dict[str, IndexEntry] = {}
         by_module: dict[str, IndexEntry] = {}
         for entry in entries:
@@ -286,7 +273,7 @@ class ProjectIndex:
         from fastapi_prod_lint.core.semantics import facts_signature
 
         entries = [e for e in self.by_path.values() if e.path != summary.path]
-        index = ProjectIndex(self.root, [IndexEntry.of(summary), *entries])
+        index = ProjectIndex(self.root, [IndexEntry.of(summary), *entries], self.layout)
         old = self.by_path.get(summary.path)
         facts = self.__dict__.get("fastapi")
         unchanged = old is not None and facts_signature(old.summary) == facts_signature(summary)

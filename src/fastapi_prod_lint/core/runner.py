@@ -26,6 +26,7 @@ from fastapi_prod_lint.core.engine import (
 )
 from fastapi_prod_lint.core.files import read_regular
 from fastapi_prod_lint.core.finding import SYNTAX_ERROR_CODE, Finding
+from fastapi_prod_lint.core.layout import Layout, find_root, import_heads, layout_for
 from fastapi_prod_lint.core.project import (
     Excluder,
     IndexEntry,
@@ -33,8 +34,6 @@ from fastapi_prod_lint.core.project import (
     blob_of,
     digest_of,
     discover,
-    find_root,
-    module_name,
     parse_source,
     python_files,
     summarize_source,
@@ -58,10 +57,13 @@ class Project:
         cache: Cache | None,
         dirty: bool = False,
         cached_facts_key: str | None = None,
+        units: dict[str, ProjectIndex] | None = None,
     ) -> None:
         self.root = root
         self.settings = settings
-        self.index = index
+        self.index = index  # the main unit: every module outside the isolated import roots
+        self.units = units or {"": index}  # isolated import root -> the index its files see
+        self.layout = index.layout
         self.entries = entries
         self.cache = cache
         self.dirty = dirty  # the cache on disk is missing something this run learnt
@@ -76,19 +78,24 @@ class Project:
             from fastapi_prod_lint import __version__
 
             h = hashlib.blake2b(digest_size=16)
-            h.update(
-                f"{__version__}\0{self.settings.fingerprint()}\0{self.index.digest()}".encode()
-            )
+            h.update(f"{__version__}\0{self.settings.fingerprint()}\0".encode())
+            for unit in sorted(self.units):
+                h.update(f"{unit}\0{self.units[unit].digest()}\0".encode())
             h.update(declared_fingerprint(self.root).encode())
             self._findings_key = h.hexdigest()
         return self._findings_key
 
+    def index_for(self, abs_path: Path | str) -> ProjectIndex:
+        """The index a file of the project sees (its isolated import root's, or the main one)."""
+        return self.units.get(self.layout.unit_of(abs_path), self.index)
+
     def overlay(self, abs_path: Path, data: bytes, tree: ast.Module | None) -> ProjectIndex:
         """The index with `abs_path` replaced by `data` when that differs from the disk."""
-        known = self.index.by_path.get(str(abs_path))
+        index = self.index_for(abs_path)
+        known = index.by_path.get(str(abs_path))
         if known is not None and known.digest == digest_of(data):
-            return self.index
-        return self.index.with_module(summarize_source(self.root, abs_path, data, tree))
+            return index
+        return index.with_module(summarize_source(self.layout, abs_path, data, tree))
 
     def persist(self) -> None:
         """Write the cache when something new was learnt (summaries, findings or facts)."""
@@ -117,25 +124,67 @@ def load_project(
     cache = Cache.of(root, cache_dir) if use_cache else None
     old, facts = cache.load() if cache else ({}, None)
     left_out: list[str] = []
-    checked = python_files(root, settings.exclude, left_out=left_out)
-    entries = _summarize_changed(root, checked, old, jobs)
-    entries.update(_imported_left_out(root, entries, left_out, old, jobs))
+    checked = list(python_files(root, settings.exclude, left_out=left_out))
+    heads = _import_heads(checked, old)
+    layout = layout_for(root, settings.src, heads)
+    entries = _summarize_changed(layout, checked, old, jobs, heads)
+    entries.update(_imported_left_out(layout, entries, left_out, old, jobs))
     todo = [key for key, entry in entries.items() if old.get(key) is not entry]
-    index = ProjectIndex(
-        root, (IndexEntry(k, e.module, e.is_package, e.digest, e.blob) for k, e in entries.items())
-    )
+    units = _units(layout, entries)
+    index = units[""]
     if facts is not None and facts[0] == index.digest():
         index.__dict__["fastapi"] = FastAPIFacts.from_builtins(facts[1])
     trace(f"index {root} {len(todo)}")
     dirty = bool(todo) or entries.keys() != old.keys()
-    return Project(root, settings, index, entries, cache, dirty, facts[0] if facts else None)
+    cached_key = facts[0] if facts else None
+    return Project(root, settings, index, entries, cache, dirty, cached_key, units)
+
+
+def _units(layout: Layout, entries: dict[str, CacheEntry]) -> dict[str, ProjectIndex]:
+    """The index of the main unit and of each isolated import root (its own modules first,
+    then the main unit's: its own names win)."""
+    groups: dict[str, list[IndexEntry]] = {"": []}
+    for key, e in entries.items():
+        entry = IndexEntry(key, e.module, e.is_package, e.digest, e.blob)
+        groups.setdefault(layout.unit_of(key), []).append(entry)
+    main = groups[""]
+    return {
+        unit: ProjectIndex(layout.root, own if not unit else [*own, *main], layout)
+        for unit, own in groups.items()
+    }
+
+
+def _unchanged(entry: CacheEntry, stat: os.stat_result) -> bool:
+    return (entry.mtime_ns, entry.size) == (stat.st_mtime_ns, stat.st_size)
+
+
+def _import_heads(keys: Iterable[str], old: dict[str, CacheEntry]) -> dict[str, tuple[str, ...]]:
+    """file -> the names it imports absolutely: cached while the file holds, else read."""
+    heads: dict[str, tuple[str, ...]] = {}
+    for key in keys:
+        try:
+            stat = os.stat(key)
+            entry = old.get(key)
+            heads[key] = entry.heads if entry and _unchanged(entry, stat) else _heads_of(key)
+        except OSError:
+            continue
+    return heads
+
+
+def _heads_of(key: str) -> tuple[str, ...]:
+    return import_heads(read_regular(key))
 
 
 def _summarize_changed(
-    root: Path, keys: Iterable[str], old: dict[str, CacheEntry], jobs: int
+    layout: Layout,
+    keys: Iterable[str],
+    old: dict[str, CacheEntry],
+    jobs: int,
+    heads: dict[str, tuple[str, ...]] | None = None,
 ) -> dict[str, CacheEntry]:
     """An entry for every file of `keys`: the cached one while the file's modification time and
-    size hold, else a new summary (keeping cached findings whose file content is unchanged)."""
+    size hold and its module name is the same, else a new summary (keeping cached findings
+    whose file content is unchanged)."""
     entries: dict[str, CacheEntry] = {}
     todo: list[tuple[str, os.stat_result]] = []
     for key in keys:
@@ -144,22 +193,30 @@ def _summarize_changed(
         except OSError:
             continue
         entry = old.get(key)
-        if entry is not None and (entry.mtime_ns, entry.size) == (stat.st_mtime_ns, stat.st_size):
+        if entry and _unchanged(entry, stat) and entry.module == layout.module_name(key)[0]:
             entries[key] = entry
         else:
             todo.append((key, stat))
-    results = _map(_summarize_path, [(root, key) for key, _ in todo], jobs)
+    results = _map(_summarize_path, [(layout, key) for key, _ in todo], jobs)
     for (key, stat), (digest, module, is_package, blob) in zip(todo, results, strict=True):
         entry = old.get(key)
-        kept = (entry.findings_key, entry.findings) if entry and entry.digest == digest else ()
+        same = entry and entry.digest == digest and entry.module == module
+        kept = (entry.findings_key, entry.findings) if entry and same else ("", ())
         entries[key] = CacheEntry(
-            stat.st_mtime_ns, stat.st_size, digest, module, is_package, blob, *kept
+            stat.st_mtime_ns,
+            stat.st_size,
+            digest,
+            module,
+            is_package,
+            blob,
+            *kept,
+            heads=(heads or {}).get(key, ()),
         )
     return entries
 
 
 def _imported_left_out(
-    root: Path,
+    layout: Layout,
     entries: dict[str, CacheEntry],
     left_out: list[str],
     old: dict[str, CacheEntry],
@@ -172,10 +229,10 @@ def _imported_left_out(
         return {}
     unchanged = all(old.get(key) is entry for key, entry in entries.items())
     if unchanged and entries.keys() == old.keys() - set(left_out):
-        kept = _summarize_changed(root, [key for key in left_out if key in old], old, jobs)
+        kept = _summarize_changed(layout, [key for key in left_out if key in old], old, jobs)
         if all(old.get(key) is entry for key, entry in kept.items()):
             return kept
-    by_name = {module_name(root, Path(key))[0]: key for key in left_out}
+    by_name = {layout.module_name(key)[0]: key for key in left_out}
     found: dict[str, CacheEntry] = {}
     pending = list(entries.values())
     while pending:
@@ -187,18 +244,18 @@ def _imported_left_out(
                     key = by_name.get(".".join(parts[:end]))
                     if key is not None and key not in found:
                         wanted.add(key)
-        added = _summarize_changed(root, sorted(wanted), old, jobs)
+        added = _summarize_changed(layout, sorted(wanted), old, jobs)
         found.update(added)
         pending = list(added.values())
     return found
 
 
-def _summarize_path(root: Path, key: str) -> tuple[str, str, bool, bytes]:
+def _summarize_path(layout: Layout, key: str) -> tuple[str, str, bool, bytes]:
     try:
         data = read_regular(key)
     except OSError:
         data = b""
-    summary = summarize_source(root, Path(key), data)
+    summary = summarize_source(layout, Path(key), data)
     blob = blob_of(summary)
     return summary.digest, summary.module, summary.is_package, blob
 
@@ -359,11 +416,13 @@ def check_paths(
     use_cache: bool = True,
     jobs: int | None = None,
     adjust: Callable[[Settings], Settings] | None = None,
+    notes: list[str] | None = None,
 ) -> list[Finding]:
     """Findings for every Python file under `paths`, project by project, cached and parallel.
 
     Each project uses `settings` when given, else its own pyproject.toml, passed through
-    `adjust` (a command line's --select/--ignore) when given.
+    `adjust` (a command line's --select/--ignore) when given. Lines for the end of the run
+    (imports that look local but resolve nowhere) are appended to `notes` when it is given.
     """
     jobs = jobs or os.cpu_count() or 1
     pending = list(paths)
@@ -383,6 +442,12 @@ def check_paths(
                 for path, display in iter_files(given, project.root, project.settings, pending)
             }
             findings.extend(_check_project_files(project, files, jobs))
+            if notes is not None:
+                from fastapi_prod_lint.core.show import hint_line
+
+                hint = hint_line(project)
+                if hint:
+                    notes.append(hint)
     return sorted(findings)
 
 
@@ -397,7 +462,8 @@ def _check_project_files(project: Project, files: dict[str, str], jobs: int) -> 
         else:
             todo.append((abs_key, display))
     if len(todo) >= PARALLEL_THRESHOLD:
-        project.index.fastapi  # noqa: B018 - computed once here, inherited by the workers
+        for index in project.units.values():
+            index.fastapi  # noqa: B018 - computed once here, inherited by the workers
     for abs_key, found in _map(_check_file, todo, jobs, {"project": project}):
         findings.extend(found)
         entry = project.entries.get(abs_key)
