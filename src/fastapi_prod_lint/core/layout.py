@@ -25,7 +25,7 @@ import os
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -83,8 +83,15 @@ class Layout(NamedTuple):
     def relative(self, path: Path | str) -> str:
         """`path` relative to the root, posix style (its name alone when outside it)."""
         text = os.fspath(path)
-        rel = os.path.relpath(text if os.path.isabs(text) else os.path.abspath(text), self.root)
-        return os.path.basename(text) if rel.startswith("..") else rel.replace(os.sep, "/")
+        prefix = str(self.root)
+        prefix = prefix if prefix.endswith(os.sep) else prefix + os.sep
+        if text.startswith(prefix) and ".." not in text:  # the usual case, without relpath's cost
+            rel = text[len(prefix) :]
+        else:
+            rel = os.path.relpath(text if os.path.isabs(text) else os.path.abspath(text), self.root)
+            if rel.startswith(".."):
+                return os.path.basename(text)
+        return rel.replace(os.sep, "/") if os.sep != "/" else rel
 
     def import_root_of(self, rel: str) -> str:
         """The deepest import root holding the root-relative path `rel` ("" for the root)."""
@@ -151,35 +158,44 @@ def _inferred(rels: Mapping[str, str], heads: Mapping[str, tuple[str, ...]]) -> 
         modules.add(folder if name == "__init__" else stem)
         if name == "__init__":
             packages.add(folder)
-        while folder:
+        while folder and folder not in modules:
             modules.add(folder)
             folder = folder.rpartition("/")[0]
     top = {plain.dotted(rel)[0].partition(".")[0] for rel in rels.values()}
-    top |= set(sys.stdlib_module_names)
+    # only a head naming some folder or module below the root can make an import root
+    local = {module.rpartition("/")[2] for module in modules} - top - set(sys.stdlib_module_names)
     votes: Counter[str] = Counter()
     for path, names in heads.items():
-        parts = rels[path].split("/")[:-1]
-        # a folder inside a package is no sys.path entry: `import openai` in
-        # `pkg/llms/openai/chat.py` imports the library, not `pkg/llms/openai`
-        lowest = next(
-            (end for end in range(1, len(parts) + 1) if "/".join(parts[:end]) in packages),
-            len(parts) + 1,
-        )
-        for head in names:
-            if head in top:
-                continue  # resolves at the root (or in `src/`), or is the standard library's
-            for end in range(len(parts), 0, -1):
-                folder = "/".join(parts[:end])
-                if f"{folder}/{head}" in modules:
-                    if end < lowest:
-                        votes[folder] += 1
-                    break
+        wanted = [head for head in names if head in local]
+        if wanted:
+            _vote(rels[path].split("/")[:-1], wanted, modules, packages, votes)
     return tuple(sorted(votes, key=lambda f: (-f.count("/"), -len(f), f)))
 
 
-def _colliding(layout: Layout, rels: Iterable[str]) -> frozenset[str]:
+def _vote(
+    parts: list[str], names: list[str], modules: set[str], packages: set[str], votes: Counter[str]
+) -> None:
+    """A vote for the nearest folder above a file (`parts`) that holds each imported name;
+    a folder inside a package is no sys.path entry (`import openai` in
+    `pkg/llms/openai/chat.py` imports the library, not `pkg/llms/openai`)."""
+    lowest = next(
+        (end for end in range(1, len(parts) + 1) if "/".join(parts[:end]) in packages),
+        len(parts) + 1,
+    )
+    for head in names:
+        for end in range(len(parts), 0, -1):
+            folder = "/".join(parts[:end])
+            if f"{folder}/{head}" in modules:
+                if end < lowest:
+                    votes[folder] += 1
+                break
+
+
+def _colliding(layout: Layout, rels: Collection[str]) -> frozenset[str]:
     """Import roots whose top-level module names another import root (or the modules outside
     every import root) also has."""
+    if not layout.import_roots and not any(rel.startswith("src/") for rel in rels):
+        return frozenset()
     tops: dict[str, set[str]] = {}
     for rel in rels:
         tops.setdefault(layout.import_root_of(rel), set()).add(
