@@ -6,13 +6,8 @@ import ast
 import gc
 import hashlib
 import os
-import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from concurrent.futures import Executor
 
 from fastapi_prod_lint.core.cache import Cache, CacheEntry, stored
 from fastapi_prod_lint.core.config import Settings, load_settings
@@ -27,6 +22,7 @@ from fastapi_prod_lint.core.engine import (
 from fastapi_prod_lint.core.files import read_regular
 from fastapi_prod_lint.core.finding import SYNTAX_ERROR_CODE, Finding
 from fastapi_prod_lint.core.layout import Layout, find_root, import_heads, layout_for
+from fastapi_prod_lint.core.parallel import PARALLEL_THRESHOLD, WORKER_STATE, parallel_map
 from fastapi_prod_lint.core.project import (
     Excluder,
     IndexEntry,
@@ -41,8 +37,6 @@ from fastapi_prod_lint.core.project import (
     trace,
 )
 from fastapi_prod_lint.core.semantics import FastAPIFacts
-
-PARALLEL_THRESHOLD = 40  # files; below it a process pool costs more than it saves
 
 
 class Project:
@@ -197,7 +191,7 @@ def _summarize_changed(
             entries[key] = entry
         else:
             todo.append((key, stat))
-    results = _map(_summarize_path, [(layout, key) for key, _ in todo], jobs)
+    results = parallel_map(_summarize_path, [(layout, key) for key, _ in todo], jobs)
     for (key, stat), (digest, module, is_package, blob) in zip(todo, results, strict=True):
         entry = old.get(key)
         same = entry and entry.digest == digest and entry.module == module
@@ -260,72 +254,9 @@ def _summarize_path(layout: Layout, key: str) -> tuple[str, str, bool, bytes]:
     return summary.digest, summary.module, summary.is_package, blob
 
 
-# -- parallelism -------------------------------------------------------------------------------
-
-_WORKER_STATE: dict[str, Any] = {}
-
-
-def _map(
-    function: Callable[..., Any],
-    items: list[tuple[Any, ...]],
-    jobs: int,
-    state: dict[str, Any] | None = None,
-) -> list[Any]:
-    """`function(*item)` for every item, in a process pool when it is worth it."""
-    _WORKER_STATE.update(state or {})
-    if jobs <= 1 or len(items) < PARALLEL_THRESHOLD:
-        return [function(*item) for item in items]
-    with _executor(jobs, state or {}) as executor:
-        chunk = max(1, len(items) // (jobs * 8))
-        try:
-            return list(executor.map(_call, [(function, item) for item in items], chunksize=chunk))
-        except BaseException:  # Ctrl-C, SIGTERM: drop the queued work, let the workers finish
-            executor.shutdown(wait=False, cancel_futures=True)
-            raise
-
-
-def _call(job: tuple[Callable[..., Any], tuple[Any, ...]]) -> Any:
-    function, item = job
-    return function(*item)
-
-
-def _init_worker(state: dict[str, Any]) -> None:
-    _quiet_worker()
-    _WORKER_STATE.update(state)
-
-
-def _quiet_worker() -> None:
-    """Ctrl-C reaches the whole process group: the parent stops the run and reports it, the
-    workers must not print a traceback each."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _executor(jobs: int, state: dict[str, Any]) -> Executor:
-    import multiprocessing  # imported here: flake8 and pylint workers never need it
-    from concurrent.futures import ProcessPoolExecutor
-
-    # Forked workers inherit the project from memory, nothing is pickled to them; but fork is
-    # only safe in a single-threaded process (a test runner or an IDE host may have threads).
-    if "fork" in multiprocessing.get_all_start_methods() and _single_threaded():
-        fork = multiprocessing.get_context("fork")
-        return ProcessPoolExecutor(jobs, mp_context=fork, initializer=_quiet_worker)
-    context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(jobs, context, initializer=_init_worker, initargs=(state,))
-
-
-def _single_threaded() -> bool:
-    """No other OS thread runs in this process (threads started through `_thread` included)."""
-    try:
-        return len(os.listdir("/proc/self/task")) == 1
-    except OSError:
-        import threading
-
-        return threading.active_count() == 1
-
-
 def _check_file(abs_key: str, display: str) -> tuple[str, list[Finding]]:
     """Parse and check one file of the project held in the worker state."""
-    project: Project = _WORKER_STATE["project"]
+    project: Project = WORKER_STATE["project"]
     path = Path(abs_key)
     try:
         data = read_regular(path)
@@ -464,7 +395,7 @@ def _check_project_files(project: Project, files: dict[str, str], jobs: int) -> 
     if len(todo) >= PARALLEL_THRESHOLD:
         for index in project.units.values():
             index.fastapi  # noqa: B018 - computed once here, inherited by the workers
-    for abs_key, found in _map(_check_file, todo, jobs, {"project": project}):
+    for abs_key, found in parallel_map(_check_file, todo, jobs, {"project": project}):
         findings.extend(found)
         entry = project.entries.get(abs_key)
         if entry is not None:
