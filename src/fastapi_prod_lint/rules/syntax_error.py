@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from fastapi_prod_lint.core.finding import SYNTAX_ERROR_CODE
 from fastapi_prod_lint.core.rule import Rule
+from fastapi_prod_lint.core.syntax import parse_target_version
+
+
+@dataclass(frozen=True)
+class Options:
+    target_version: str = field(default="", metadata={"check": parse_target_version})
+    """The Python the project runs on, as ruff spells it (`py312`), named in the message; by
+    default the lowest version `requires-python` allows (in `[project]`, or Poetry's
+    `python` dependency)."""
 
 
 class SyntaxErrorInFile(Rule):
@@ -72,3 +82,4 @@ class SyntaxErrorInFile(Rule):
     fix_title = "Fix the syntax, or run the linter on the Python the project targets"
     added_in = "0.1.0"
     host_codes: ClassVar[dict[str, str]] = {"flake8": "E999", "pylint": "E0001"}
+    Options = Options
