@@ -112,9 +112,11 @@ def _report_missing_facts(findings: Sequence[Finding]) -> None:
         {f.path for f in findings if f.code == SYNTAX_ERROR_CODE and MISSING_FACTS in f.message}
     )
     if missing:
-        files = f"{len(missing)} files use" if len(missing) > 1 else "1 file uses"
+        files, their = (
+            (f"{len(missing)} files use", "their") if missing[1:] else ("1 file uses", "its")
+        )
         print(
-            f"fastapi-prod-lint: {files} syntax newer than Python {running_version()}: their "
+            f"fastapi-prod-lint: {files} syntax newer than Python {running_version()}: {their} "
             f"facts are missing from cross-file analysis: {', '.join(missing)}",
             file=sys.stderr,
         )

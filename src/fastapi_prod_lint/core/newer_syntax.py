@@ -16,7 +16,7 @@ import importlib.util
 import io
 import os
 import tokenize
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from fastapi_prod_lint.core.syntax import NEWER_SYNTAX, NewerSyntax, running_python
 
@@ -34,13 +34,12 @@ class TypeAliasStatement(ast.stmt):
 
     _fields = ("name", "type_params", "value")
 
-    def __init__(self, name: ast.Name, value: ast.expr) -> None:
+    def __init__(self, name: ast.Name, type_params: list[ast.AST], value: ast.expr) -> None:
         super().__init__()
-        self.name, self.value = name, value
-        self.type_params: list[ast.AST] = []
+        self.name, self.type_params, self.value = name, type_params, value
 
 
-TYPE_ALIAS: type[ast.stmt] = getattr(ast, "TypeAlias", TypeAliasStatement)
+TYPE_ALIAS: Any = getattr(ast, "TypeAlias", TypeAliasStatement)
 
 
 class Rewritten(NamedTuple):
@@ -84,7 +83,7 @@ def parse_newer(data: bytes | str, error: SyntaxError | None = None) -> Rewritte
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    if aliases and TYPE_ALIAS is TypeAliasStatement:
+    if aliases:
         _restore_type_aliases(tree, aliases)
     return Rewritten(tree, tuple(sorted(used, key=NEWER_SYNTAX.index)))
 
@@ -142,7 +141,7 @@ def _restore_type_aliases(tree: ast.Module, aliases: set[tuple[int, str]]) -> No
             if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name):
                 target = stmt.targets[0]
                 if (stmt.lineno, target.id) in aliases:
-                    alias = TypeAliasStatement(target, stmt.value)
+                    alias = TYPE_ALIAS(name=target, type_params=[], value=stmt.value)
                     body[index] = ast.copy_location(alias, stmt)
                     continue
             for field in ("body", "orelse", "finalbody"):
