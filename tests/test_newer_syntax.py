@@ -32,6 +32,11 @@ ROUTE = (
 # id: (the Python it needs, a module using it that also defines the sync helper `pause`)
 NEWER = {
     "except_star": ((3, 11), "import time\n\ntry:\n    pass\nexcept* ValueError:\n    pass\n"),
+    "star_unpacking": (
+        (3, 11),
+        "import time\nfrom typing import Generic\n\n\nclass Row(Generic[*Ts]):\n"
+        "    def __init__(self, *values: *Ts) -> None:\n        self.values = values\n",
+    ),
     "type_statement": ((3, 12), "import time\n\ntype Seconds = float\n"),
     "generic_function": (
         (3, 12),
@@ -137,6 +142,16 @@ def test_the_closing_line_names_every_file_whose_facts_are_missing(
     err = capsys.readouterr().err.strip()
     assert err.startswith("fastapi-prod-lint: 2 files use syntax newer than Python ")
     assert err.endswith(": their facts are missing from cross-file analysis: a.py, b.py")
+
+
+def test_a_newer_clause_after_older_ones_is_found(tmp_path: Path) -> None:
+    """The whole file is searched for the newer construct, not only its first `except`."""
+    source = "import time\n\ntry:\n    pass\nexcept ValueError:\n    pass\n\n"
+    source += NEWER["except_without_parentheses"][1].removeprefix("import time\n\n")
+    found = findings(newer_project(tmp_path, source))
+    assert [(name, code) for name, _, code, _ in found if code != "FPL001"] == [
+        ("main.py", "FPL102")
+    ]
 
 
 def test_no_closing_line_when_the_facts_are_kept(

@@ -114,6 +114,12 @@ def test_old_or_never_valid_syntax_is_not_called_newer(tmp_path: Path, source: s
 # -- syntax newer than the running Python ----------------------------------------------------
 NEWER = {  # id: (needs, construct in the message, source)
     "except_star": ((3, 11), "`except*`", "try:\n    pass\nexcept* ValueError:\n    pass\n"),
+    "star_unpacking": (
+        (3, 11),
+        "unpacking `*Ts`",
+        "from typing import Generic, TypeVarTuple\n\nTs = TypeVarTuple('Ts')\n\n\n"
+        "class Row(Generic[*Ts]):\n    pass\n",
+    ),
     "type_statement": ((3, 12), "`type` statement", "type UserId = int\n"),
     "generic_type_statement": ((3, 12), "`type` statement", "type Pair[T] = tuple[T, T]\n"),
     "generic_function": (
@@ -197,7 +203,7 @@ def test_each_construct_is_named_on_every_older_python(
 
 def construct_line_number(lines: list[str]) -> int:
     """The line of a NEWER source that holds its construct (the others bind names)."""
-    marks = ("except", "type ", "[T]", 'f"', "f'", 't"')
+    marks = ("except", "type ", "[T]", 'f"', "f'", 't"', "[*")
     return next(n for n, text in enumerate(lines, 1) if any(mark in text for mark in marks))
 
 

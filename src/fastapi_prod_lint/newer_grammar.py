@@ -8,6 +8,7 @@ What is rewritten, only where the running Python predates it:
   `TypeAlias` statement again at module level);
 - type parameters `def f[T](...)`, `class C[T]:` (3.12): the brackets become blanks;
 - `except* E:` (3.11): `except  E:`; `except A, B:` (3.14): `except(A, B):`;
+- unpacking `X[*Ts]`, `*args: *Ts` (3.11): the star becomes a blank;
 - template strings `t"..."` (3.14): `f"..."`;
 - f-strings that nest their own quotes (3.12): the inner quotes swapped when that is enough,
   else the whole string becomes a blank string of the same extent (the calls inside it are
@@ -26,8 +27,16 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from fastapi_prod_lint.core.syntax import NEWER_SYNTAX, NewerSyntax, running_python
 
-EXCEPT_STAR, TYPE_STATEMENT, TYPE_PARAMETERS, NESTED_QUOTES, FSTRING_BACKSLASH = NEWER_SYNTAX[:5]
-EXCEPT_TUPLE, TEMPLATE_STRING = NEWER_SYNTAX[5:7]
+(
+    EXCEPT_STAR,
+    STAR_UNPACKING,
+    TYPE_STATEMENT,
+    TYPE_PARAMETERS,
+    NESTED_QUOTES,
+    FSTRING_BACKSLASH,
+    EXCEPT_TUPLE,
+    TEMPLATE_STRING,
+) = NEWER_SYNTAX
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # f-strings and, from libcst 1.8, t-strings
 STRING_NODES: tuple[type[Any], ...] = tuple(
@@ -118,6 +127,12 @@ class _Edits:
                     self.blank(TYPE_PARAMETERS, *self.span(node))
             elif isinstance(node, (libcst.ExceptHandler, libcst.ExceptStarHandler)):
                 self.handler(node)
+            elif self.needs(STAR_UNPACKING) and (
+                (isinstance(node, libcst.Index) and node.star)
+                or (isinstance(node, libcst.StarredElement) and _is_annotation(parents[-1]))
+            ):  # `X[*Ts]`, `*args: *Ts` -> `X[ Ts]`, `*args:  Ts`
+                star = self.text.index("*", self.span(node)[0])
+                self.add(STAR_UNPACKING, star, star + 1, " ")
             elif _is_string(node) and not any(_is_string(p) for p in parents):
                 outermost.append(node)
         for string in outermost:
@@ -219,6 +234,10 @@ def _walk(root: Any) -> Iterator[tuple[Any, tuple[Any, ...]]]:
 
 def _is_scope(node: Any) -> bool:
     return isinstance(node, (libcst.FunctionDef, libcst.ClassDef, libcst.Lambda))
+
+
+def _is_annotation(node: Any) -> bool:
+    return isinstance(node, libcst.Annotation)
 
 
 def _is_string(node: Any) -> bool:

@@ -19,6 +19,9 @@ LEADING_JINJA_TAG = re.compile(r"^[ \t]*(?:" + JINJA_TAG.pattern + ")", flags=re
 STRING_PREFIX = r"(?<![\w'\"])"  # a string's prefix starts a token
 EXCEPT_CLAUSE = re.compile(r"^\s*except\s+([^(\[:#*][^:#]*):", flags=re.MULTILINE)
 LOWER_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+# what a subscript follows: a name that is no keyword (`return [*a]` is a list), `]` or `)`
+KEYWORDS = "return|in|yield|await|else|and|or|not|is|if|elif|while|for|assert|del|lambda|case"
+SUBSCRIPTED = rf"(?:\b(?!(?:{KEYWORDS})\b)[A-Za-z_]\w*|[\])])"
 
 
 class NewerSyntax(NamedTuple):
@@ -47,11 +50,13 @@ def _tokens(text: str) -> list[tokenize.TokenInfo]:
 def _unparenthesised_except(text: str) -> bool:
     """`except A, B:` (PEP 758: no `as`); not Python 2's `except ValueError, error:`, whose
     last name is a variable, not a class."""
-    clause = EXCEPT_CLAUSE.search(text)
-    if clause is None or re.search(r"\bas\b", clause[1]):
-        return False
-    names = [name.strip() for name in clause[1].split(",")]
-    return len(names) > 1 and LOWER_NAME.fullmatch(names[-1]) is None
+    for clause in EXCEPT_CLAUSE.finditer(text):
+        if re.search(r"\bas\b", clause[1]):
+            continue
+        names = [name.strip() for name in clause[1].split(",")]
+        if len(names) > 1 and LOWER_NAME.fullmatch(names[-1]) is None:
+            return True
+    return False
 
 
 def _template_string(text: str) -> bool:
@@ -68,6 +73,11 @@ def _template_string(text: str) -> bool:
 
 NEWER_SYNTAX = (
     NewerSyntax((3, 11), "`except*` (PEP 654)", _matches(r"^\s*except\s*\*")),
+    NewerSyntax(
+        (3, 11),
+        "unpacking `*Ts` in a subscript or an annotation (PEP 646)",
+        _matches(SUBSCRIPTED + r"\s*\[(?:[^\[\]=]*,)?\s*\*\s*[A-Za-z_]|\*\s*\w+\s*:\s*\*\s*\w"),
+    ),
     NewerSyntax((3, 12), "`type` statement (PEP 695)", _matches(r"^\s*type\s+\w+\s*(\[.*\])?\s*=")),
     NewerSyntax(
         (3, 12),

@@ -29,8 +29,9 @@ class SyntaxErrorInFile(Rule):
     version they need, the Python the project targets and the Python to run the linter on
     ("Needs Python >= 3.12: `type` statement (PEP 695); the project targets Python >=3.12
     (requires-python); run fastapi-prod-lint on Python >= 3.12 to check this file (this run:
-    Python 3.10); its facts still count for the other files"). The constructs: `except*`
-    (3.11); `type` statements, type parameters (`def first[T](...)`, `class Box[T]:`),
+    Python 3.10); its facts still count for the other files"). The constructs: `except*` and
+    unpacking in subscripts and annotations (`Generic[*Ts]`, `*args: *Ts`) (3.11); `type`
+    statements, type parameters (`def first[T](...)`, `class Box[T]:`),
     f-strings that nest their own quotes or hold a backslash inside `{}` (3.12);
     `except A, B:` without parentheses and template strings `t"..."` (3.14). The target is the
     `target-version` option, else the lowest version `requires-python` allows. Any other
