@@ -171,8 +171,7 @@ def test_a_rewritten_module_summarises_as_the_native_parse(
     that the native parse gives: the same facts, on the same lines."""
     if needs > RUNNING:
         pytest.skip("this interpreter cannot parse it natively")
-    source += "\ntype Session = dict[str, int]\n\n\nasync def load[T](key: T) -> T:\n"
-    source += "    pause(1)\n    return key\n" + HELPER.replace("pause", "later")
+    source += ALIASES + HELPER.replace("pause", "later")
     native = summarize(ast.parse(source), "app.newer", "app/newer.py", False, "d")
     pretend_older(monkeypatch, (3, 10))
     rewritten = newer_syntax.parse_newer(source)
@@ -180,6 +179,45 @@ def test_a_rewritten_module_summarises_as_the_native_parse(
     summary = summarize(rewritten.tree, "app.newer", "app/newer.py", False, "d")
     assert summary_codec.encode(summary) == summary_codec.encode(native)
     assert summary.type_aliases["Session"] == "dict[str, int]"
+
+
+ALIASES = """
+from typing import TYPE_CHECKING
+
+type Session = dict[str, int]
+if TYPE_CHECKING:
+    type Later = int
+
+
+async def load[T](key: T) -> T:
+    type Local = list[T]
+    pause(1)
+    return key
+
+
+class Store[K]:
+    type Inner = int
+
+    def get(self, key: K) -> K:
+        return key
+"""
+
+
+@pytest.mark.skipif(RUNNING >= (3, 12), reason="Python 3.12 has `ast.TypeAlias`")
+def test_type_statements_outside_functions_become_type_alias_nodes() -> None:
+    """Where 3.12's `ast` would make a `TypeAlias` the summary gets the stand-in node, so it
+    reads the module as 3.12 does; inside a function the statement stays an assignment."""
+    rewritten = newer_syntax.parse_newer(ALIASES)
+    assert rewritten is not None
+    aliases = {
+        node.name.id: type(parent).__name__
+        for parent in ast.walk(rewritten.tree)
+        for node in getattr(parent, "body", ())
+        if isinstance(node, newer_syntax.TypeAliasStatement)
+    }
+    assert aliases == {"Session": "Module", "Later": "If", "Inner": "ClassDef"}
+    summary = summarize(rewritten.tree, "app.aliases", "app/aliases.py", False, "d")
+    assert summary.type_aliases == {"Session": "dict[str, int]", "Later": "int"}
 
 
 def pretend_older(monkeypatch: pytest.MonkeyPatch, version: tuple[int, int]) -> None:

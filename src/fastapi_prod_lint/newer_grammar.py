@@ -5,7 +5,7 @@ construct; libcst is imported with this module, never by the core itself.
 
 What is rewritten, only where the running Python predates it:
 - `type X[T] = v` (3.12): `X = v` with the name where `type` stood (the core makes it a
-  `TypeAlias` statement again at module level);
+  `TypeAlias` statement again outside functions);
 - type parameters `def f[T](...)`, `class C[T]:` (3.12): the brackets become blanks;
 - `except* E:` (3.11): `except  E:`; `except A, B:` (3.14): `except(A, B):`;
 - unpacking `X[*Ts]`, `*args: *Ts` (3.11): the star becomes a blank;
@@ -121,7 +121,7 @@ class _Edits:
         outermost: list[Any] = []
         for node, parents in _walk(module):
             if isinstance(node, libcst.TypeAlias) and self.needs(TYPE_STATEMENT):
-                self.type_alias(node, module_level=not any(_is_scope(p) for p in parents))
+                self.type_alias(node, in_function=any(_is_function(p) for p in parents))
             elif isinstance(node, libcst.TypeParameters) and self.needs(TYPE_PARAMETERS):
                 if not isinstance(parents[-1], libcst.TypeAlias):  # blanked with its statement
                     self.blank(TYPE_PARAMETERS, *self.span(node))
@@ -138,7 +138,7 @@ class _Edits:
         for string in outermost:
             self.string(string)
 
-    def type_alias(self, node: Any, module_level: bool) -> None:
+    def type_alias(self, node: Any, in_function: bool) -> None:
         start, _ = self.span(node)
         _, name_end = self.span(node.name)
         if "\n" in self.text[start:name_end] or "\r" in self.text[start:name_end]:
@@ -147,7 +147,7 @@ class _Edits:
         self.add(TYPE_STATEMENT, start, name_end, node.name.value + padding)
         if node.type_parameters is not None:
             self.blank(TYPE_STATEMENT, *self.span(node.type_parameters))
-        if module_level:
+        if not in_function:
             self.aliases.add((self.positions[node.name].start.line, node.name.value))
 
     def handler(self, node: Any) -> None:
@@ -232,8 +232,8 @@ def _walk(root: Any) -> Iterator[tuple[Any, tuple[Any, ...]]]:
         stack.extend((child, inner) for child in reversed(node.children))
 
 
-def _is_scope(node: Any) -> bool:
-    return isinstance(node, (libcst.FunctionDef, libcst.ClassDef, libcst.Lambda))
+def _is_function(node: Any) -> bool:
+    return isinstance(node, (libcst.FunctionDef, libcst.Lambda))
 
 
 def _is_annotation(node: Any) -> bool:

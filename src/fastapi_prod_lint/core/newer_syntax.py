@@ -130,13 +130,14 @@ def _worth_trying(text: str, error: SyntaxError | None) -> bool:
 
 
 def _restore_type_aliases(tree: ast.Module, aliases: set[tuple[int, str]]) -> None:
-    """Module-level `X = v` that stood for `type X = v` become `TypeAlias` statements again
-    (inside functions and classes they stay assignments: nothing there reads them)."""
+    """`X = v` that stood for `type X = v` become `TypeAlias` statements again, at module
+    level and in class bodies (inside functions they stay assignments: the walks of function
+    bodies know no stand-in node, and the summary keeps no function's local aliases)."""
     blocks = [tree.body]
     while blocks:
         body = blocks.pop()
         for index, stmt in enumerate(body):
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
             if isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name):
                 target = stmt.targets[0]
