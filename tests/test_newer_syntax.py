@@ -289,10 +289,10 @@ def test_a_plain_syntax_error_in_a_newer_module_keeps_nothing(
 @pytest.mark.parametrize(
     ("pyproject", "expected"),
     [
-        ('[project]\nrequires-python = ">=3.12"\n', ((3, 12), ">=3.12")),
-        ('[project]\nrequires-python = "~=3.11"\n', ((3, 11), "~=3.11")),
-        ('[project]\nrequires-python = ">=3.10, <4"\n', ((3, 10), ">=3.10, <4")),
-        ('[tool.poetry.dependencies]\npython = "^3.13"\n', ((3, 13), "^3.13")),
+        ('[project]\nrequires-python = ">=3.12"\n', ((3, 12), ">=3.12 (requires-python)")),
+        ('[project]\nrequires-python = "~=3.11"\n', ((3, 11), "~=3.11 (requires-python)")),
+        ('[project]\nrequires-python = ">=3.10, <4"\n', ((3, 10), ">=3.10, <4 (requires-python)")),
+        ('[tool.poetry.dependencies]\npython = "^3.13"\n', ((3, 13), "^3.13 (tool.poetry)")),
         ('[project]\nrequires-python = "<3.13"\n', None),
         ('[project]\nname = "x"\n', None),
     ],

@@ -342,17 +342,17 @@ def _lock_packages(text: str) -> Iterator[tuple[str, str]]:
 
 
 def requires_python(root: Path | str) -> tuple[tuple[int, int], str] | None:
-    """The lowest Python the project declares (`[project] requires-python`, else Poetry's
-    `python` dependency) and the specifier as written; None when neither gives a lower bound."""
+    """The lowest Python the project declares and where: `[project] requires-python`, else
+    Poetry's `python` dependency; None when neither gives a lower bound."""
     pyproject = _read_toml(Path(root) / "pyproject.toml")
-    for value in (
-        _table(pyproject, "project").get("requires-python"),
-        _table(pyproject, "tool", "poetry", "dependencies").get("python"),
+    for key, value in (
+        ("requires-python", _table(pyproject, "project").get("requires-python")),
+        ("tool.poetry", _table(pyproject, "tool", "poetry", "dependencies").get("python")),
     ):
         if not isinstance(value, str):
             continue
         low = parse_specifiers(value).low
-        if low is not None and len(low.key[1]) >= 1 and low.key[1][0] == 3:
+        if low is not None and low.key[1][:1] == (3,):
             release = (*low.key[1], 0)
-            return (3, release[1]), value.strip()
+            return (3, release[1]), f"{value.strip()} ({key})"
     return None

@@ -181,7 +181,7 @@ def project_target(root: Path, setting: str = "") -> Target | None:
     if declared is None:
         return None
     lowest, text = declared
-    return Target(lowest, f"Python {text} (requires-python)")
+    return Target(lowest, f"Python {text}")
 
 
 def newer_constructs(error: SyntaxError, lines: list[str]) -> tuple[NewerSyntax, ...]:

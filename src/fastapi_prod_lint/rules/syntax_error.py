@@ -34,14 +34,15 @@ class SyntaxErrorInFile(Rule):
     statements, type parameters (`def first[T](...)`, `class Box[T]:`),
     f-strings that nest their own quotes or hold a backslash inside `{}` (3.12);
     `except A, B:` without parentheses and template strings `t"..."` (3.14). The target is the
-    `target-version` option, else the lowest version `requires-python` allows. Any other
+    `target-version` option, else the lowest version `requires-python` allows (or Poetry's
+    `python` dependency). Any other
     failure keeps the parser's message ("Cannot parse the file: invalid syntax"). A file that
     parses is never second-guessed.
 
     Such a file is still reported when its facts are kept: the rules cannot check it on this
     Python, in any front end (flake8 and pylint parse with the running Python and stop at it
     too), and the finding says where they can. What is kept is the module's facts for the
-    other files: when libcst is installed (the `fix` extra), its parser reads the newer
+    other files: when libcst is installed (`pip install libcst`), its parser reads the newer
     grammar and the project index summarises the module from it, so a session alias, a sync
     helper or a model defined there still counts, on every Python the linter supports. Without
     libcst, the message ends "its facts are missing from cross-file analysis", and the command
