@@ -31,13 +31,12 @@ class SyntaxErrorInFile(Rule):
     (requires-python); run fastapi-prod-lint on Python >= 3.12 to check this file (this run:
     Python 3.10); its facts still count for the other files"). The constructs: `except*` and
     unpacking in subscripts and annotations (`Generic[*Ts]`, `*args: *Ts`) (3.11); `type`
-    statements, type parameters (`def first[T](...)`, `class Box[T]:`),
-    f-strings that nest their own quotes or hold a backslash inside `{}` (3.12);
-    `except A, B:` without parentheses and template strings `t"..."` (3.14). The target is the
-    `target-version` option, else the lowest version `requires-python` allows (or Poetry's
-    `python` dependency). Any other
-    failure keeps the parser's message ("Cannot parse the file: invalid syntax"). A file that
-    parses is never second-guessed.
+    statements, type parameters (`def first[T](...)`, `class Box[T]:`), f-strings that nest
+    their own quotes or hold a backslash inside `{}` (3.12); `except A, B:` without
+    parentheses and template strings `t"..."` (3.14). The target is the `target-version`
+    option, else the lowest version `requires-python` allows (or Poetry's `python`
+    dependency). Any other failure keeps the parser's message ("Cannot parse the file:
+    invalid syntax"). A file that parses is never second-guessed.
 
     Such a file is still reported when its facts are kept: the rules cannot check it on this
     Python, in any front end (flake8 and pylint parse with the running Python and stop at it
@@ -46,7 +45,8 @@ class SyntaxErrorInFile(Rule):
     grammar and the project index summarises the module from it, so a session alias, a sync
     helper or a model defined there still counts, on every Python the linter supports. Without
     libcst, the message ends "its facts are missing from cross-file analysis", and the command
-    line ends the run with one line on stderr naming those files. As with ruff, the cure is the
+    line ends the run with one line on stderr naming those files (a file whose FPL001 is
+    ignored or `noqa`-ed is left out of it). As with ruff, the cure is the
     interpreter: run the linter on the Python the project targets (pre-commit's
     `language_version`), and the file is checked like any other.
 
