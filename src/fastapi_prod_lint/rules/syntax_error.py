@@ -46,9 +46,9 @@ class SyntaxErrorInFile(Rule):
     helper or a model defined there still counts, on every Python the linter supports. Without
     libcst, the message ends "its facts are missing from cross-file analysis", and the command
     line ends the run with one line on stderr naming those files (a file whose FPL001 is
-    ignored or `noqa`-ed is left out of it). As with ruff, the cure is the
-    interpreter: run the linter on the Python the project targets (pre-commit's
-    `language_version`), and the file is checked like any other.
+    ignored or `noqa`-ed is left out of it). ruff, with a parser of its own, checks such a file
+    whatever Python runs it; here the cure is the interpreter: run the linter on the Python the
+    project targets (pre-commit's `language_version`), and the file is checked like any other.
 
     A template is not Python and is not reported: a file under a cookiecutter folder
     (`{{cookiecutter.package}}/main.py`), or a file whose parse fails on a Jinja tag written
