@@ -14,8 +14,10 @@ from pathlib import Path
 
 from fastapi_prod_lint import __version__
 from fastapi_prod_lint.core.config import ConfigError, Settings, load_settings, parse_code_list
+from fastapi_prod_lint.core.finding import SYNTAX_ERROR_CODE, Finding
 from fastapi_prod_lint.core.layout import find_root
 from fastapi_prod_lint.core.runner import check_paths, check_source
+from fastapi_prod_lint.core.syntax import MISSING_FACTS, running_version
 from fastapi_prod_lint.output import FORMATS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -111,6 +113,7 @@ def run_check(argv: Sequence[str]) -> int:
     output = FORMATS[args.output_format](sorted(findings))
     if output:
         print(output)
+    _report_missing_facts(findings)
     return EXIT_FINDINGS if findings and not args.exit_zero else EXIT_CLEAN
 
 
@@ -121,6 +124,23 @@ def show_settings(paths: Sequence[str], adjust: Callable[[Settings], Settings], 
     for root in dict.fromkeys(find_root(Path(path)) for path in paths):
         print(describe(load_project(root, adjust(load_settings(root)), use_cache=cache)))
     return EXIT_CLEAN
+
+
+def _report_missing_facts(findings: Sequence[Finding]) -> None:
+    """One line at the end of the run naming the files written for a newer Python whose facts
+    the index could not keep (no newer-grammar parser here): cross-file findings may be lost."""
+    missing = sorted(
+        {f.path for f in findings if f.code == SYNTAX_ERROR_CODE and MISSING_FACTS in f.message}
+    )
+    if missing:
+        files, their = (
+            (f"{len(missing)} files use", "their") if missing[1:] else ("1 file uses", "its")
+        )
+        print(
+            f"fastapi-prod-lint: {files} syntax newer than Python {running_version()}: {their} "
+            f"facts are missing from cross-file analysis: {', '.join(missing)}",
+            file=sys.stderr,
+        )
 
 
 def run_rules(argv: Sequence[str]) -> int:

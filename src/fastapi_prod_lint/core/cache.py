@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi_prod_lint.core.finding import Finding
+from fastapi_prod_lint.core.newer_syntax import parser_version
 
 CACHE_ENV = "FASTAPI_PROD_LINT_CACHE_DIR"
 KEY_ENV = "FASTAPI_PROD_LINT_CACHE_KEY"  # the key itself (CI: a secret)
@@ -259,6 +260,7 @@ class Cache:
                 str(CACHE_FORMAT).encode(),
                 source_digest().encode(),
                 str(marshal.version).encode(),
+                parser_version().encode(),  # summaries of newer-syntax modules need it
                 os.fsencode(root),
             ]
         )

@@ -76,6 +76,12 @@ def coerce_option(key: str, option: dataclasses.Field[Any], value: Any, where: s
         return value
     if not isinstance(value, type(default)):
         raise ConfigError(f"{where}: `{key}` must be a {type(default).__name__}, got {value!r}")
+    check = option.metadata.get("check")  # a value's own form: raises ValueError, says why
+    if check is not None:
+        try:
+            check(value)
+        except ValueError as error:
+            raise ConfigError(f"{where}: `{key}` {error}") from None
     return value
 
 

@@ -339,3 +339,20 @@ def _lock_packages(text: str) -> Iterator[tuple[str, str]]:
                 found.setdefault(match[1], match[2])
     if "name" in found and "version" in found:
         yield found["name"], found["version"]
+
+
+def requires_python(root: Path | str) -> tuple[tuple[int, int], str] | None:
+    """The lowest Python the project declares and where: `[project] requires-python`, else
+    Poetry's `python` dependency; None when neither gives a lower bound."""
+    pyproject = _read_toml(Path(root) / "pyproject.toml")
+    for key, value in (
+        ("requires-python", _table(pyproject, "project").get("requires-python")),
+        ("tool.poetry", _table(pyproject, "tool", "poetry", "dependencies").get("python")),
+    ):
+        if not isinstance(value, str):
+            continue
+        low = parse_specifiers(value).low
+        if low is not None and low.key[1][:1] == (3,):
+            release = (*low.key[1], 0)
+            return (3, release[1]), f"{value.strip()} ({key})"
+    return None

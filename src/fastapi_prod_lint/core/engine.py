@@ -14,10 +14,11 @@ from fastapi_prod_lint.core.config import Settings
 from fastapi_prod_lint.core.context import ModuleContext
 from fastapi_prod_lint.core.finding import SYNTAX_ERROR_CODE, Finding
 from fastapi_prod_lint.core.imports import CHILD_FIELDS, live_statements, module_bindings
+from fastapi_prod_lint.core.newer_syntax import parse_newer
 from fastapi_prod_lint.core.noqa import filter_suppressed
 from fastapi_prod_lint.core.project import ProjectIndex
 from fastapi_prod_lint.core.rule import Rule
-from fastapi_prod_lint.core.syntax import describe, is_template
+from fastapi_prod_lint.core.syntax import TARGET_VERSION_KEY, describe, is_template, project_target
 
 Hook = Callable[[Any, ModuleContext], Iterable[Finding]]
 
@@ -100,13 +101,27 @@ def walk(tree: ast.Module, ctx: ModuleContext, dispatch: Dispatch) -> Iterator[F
     ctx.pop_scope()
 
 
-def syntax_error_finding(path: str, error: SyntaxError, lines: list[str]) -> Finding | None:
-    """FPL001 for a file that does not parse; None for a template, which is no Python."""
+def syntax_error_finding(
+    path: str,
+    error: SyntaxError,
+    lines: list[str],
+    data: bytes | str = b"",
+    root: Path | None = None,
+    settings: Settings | None = None,
+) -> Finding | None:
+    """FPL001 for a file that does not parse; None for a template, which is no Python. Syntax
+    newer than the running Python is named, with the Python the project targets (`root`'s
+    `requires-python`, or the `target-version` of `settings`) and whether the index could keep
+    the module's facts all the same (core/newer_syntax.py)."""
     if is_template(error, lines, path):
         return None
     line = error.lineno or 1
     col = max((error.offset or 1) - 1, 0)
-    return Finding(path, line, col, SYNTAX_ERROR_CODE, describe(error, lines))
+    newer = parse_newer(data, error) if data else None
+    setting = str(settings.options.get(TARGET_VERSION_KEY, "")) if settings else ""
+    target = project_target(root, setting) if root is not None else None
+    message = describe(error, lines, target, newer.constructs if newer else None)
+    return Finding(path, line, col, SYNTAX_ERROR_CODE, message)
 
 
 def decode_lines(data: bytes | str) -> list[str]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from fastapi_prod_lint.core import summary_codec
 from fastapi_prod_lint.core.layout import ROOT_MARKERS, Layout
+from fastapi_prod_lint.core.newer_syntax import parse_newer
 from fastapi_prod_lint.core.summary import (
     CallSite,
     ClassInfo,
@@ -156,8 +157,11 @@ def summarize_source(
     if tree is None:
         try:
             tree = parse_source(data, str(path))
-        except SyntaxError:
-            return ModuleSummary(name, str(path), is_package, digest)
+        except SyntaxError as error:
+            newer = parse_newer(data, error)  # syntax newer than this Python: facts kept
+            if newer is None:
+                return ModuleSummary(name, str(path), is_package, digest)
+            tree = newer.tree
     return summarize(tree, name, str(path), is_package, digest)
 
 

@@ -277,7 +277,9 @@ def check_data(
         except SyntaxError as error:
             if not project.settings.is_enabled(SYNTAX_ERROR_CODE):
                 return []
-            found = syntax_error_finding(display, error, lines)
+            found = syntax_error_finding(
+                display, error, lines, data, project.root, project.settings
+            )
             kept = [] if found is None else [found]
             return finish(kept, lines, project.settings, relpath(project.root, path))
     index = project.overlay(path, data, tree)

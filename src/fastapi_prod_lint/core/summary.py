@@ -26,6 +26,7 @@ from fastapi_prod_lint.core.imports import (
     scan_scope,
     top_level_statements,
 )
+from fastapi_prod_lint.core.newer_syntax import TYPE_ALIAS
 from fastapi_prod_lint.core.run_once import run_once_calls, slot_resets, slot_writes
 from fastapi_prod_lint.core.types import FunctionTypes, NameResolver, annotation_type
 
@@ -628,10 +629,8 @@ class _Summarizer:
         return site
 
 
-# `type X = ...` (Python 3.12+); an empty tuple matches nothing on older versions
-TYPE_ALIAS_NODES: tuple[type[ast.stmt], ...] = tuple(
-    node for node in (getattr(ast, "TypeAlias", None),) if node is not None
-)
+# `type X = ...`: Python 3.12's node, or before it the one core/newer_syntax.py makes
+TYPE_ALIAS_NODES: tuple[type[ast.stmt], ...] = (TYPE_ALIAS,)
 # module-level values that may be a type alias: `Hero2 = Hero`, `Heroes = list[Hero]`, `A | B`
 TYPE_EXPRESSION_NODES = (ast.Name, ast.Attribute, ast.Subscript, ast.BinOp)
 ROOT_MODELS = frozenset({"pydantic.RootModel", "pydantic.root_model.RootModel"})

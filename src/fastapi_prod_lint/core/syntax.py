@@ -10,6 +10,7 @@ import sys
 import tokenize
 from collections.abc import Callable
 from itertools import pairwise
+from pathlib import Path
 from typing import NamedTuple
 
 # a whole Jinja tag: `{{ name }}`, `{% if x %}`, `{# note #}`; one that starts its line
@@ -18,6 +19,9 @@ LEADING_JINJA_TAG = re.compile(r"^[ \t]*(?:" + JINJA_TAG.pattern + ")", flags=re
 STRING_PREFIX = r"(?<![\w'\"])"  # a string's prefix starts a token
 EXCEPT_CLAUSE = re.compile(r"^\s*except\s+([^(\[:#*][^:#]*):", flags=re.MULTILINE)
 LOWER_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+# what a subscript follows: a name that is no keyword (`return [*a]` is a list), `]` or `)`
+KEYWORDS = "return|in|yield|await|else|and|or|not|is|if|elif|while|for|assert|del|lambda|case"
+SUBSCRIPTED = rf"(?:\b(?!(?:{KEYWORDS})\b)[A-Za-z_]\w*|[\])])"
 
 
 class NewerSyntax(NamedTuple):
@@ -46,11 +50,13 @@ def _tokens(text: str) -> list[tokenize.TokenInfo]:
 def _unparenthesised_except(text: str) -> bool:
     """`except A, B:` (PEP 758: no `as`); not Python 2's `except ValueError, error:`, whose
     last name is a variable, not a class."""
-    clause = EXCEPT_CLAUSE.search(text)
-    if clause is None or re.search(r"\bas\b", clause[1]):
-        return False
-    names = [name.strip() for name in clause[1].split(",")]
-    return len(names) > 1 and LOWER_NAME.fullmatch(names[-1]) is None
+    for clause in EXCEPT_CLAUSE.finditer(text):
+        if re.search(r"\bas\b", clause[1]):
+            continue
+        names = [name.strip() for name in clause[1].split(",")]
+        if len(names) > 1 and LOWER_NAME.fullmatch(names[-1]) is None:
+            return True
+    return False
 
 
 def _template_string(text: str) -> bool:
@@ -67,6 +73,11 @@ def _template_string(text: str) -> bool:
 
 NEWER_SYNTAX = (
     NewerSyntax((3, 11), "`except*` (PEP 654)", _matches(r"^\s*except\s*\*")),
+    NewerSyntax(
+        (3, 11),
+        "unpacking `*Ts` in a subscript or an annotation (PEP 646)",
+        _matches(SUBSCRIPTED + r"\s*\[(?:[^\[\]=]*,)?\s*\*\s*[A-Za-z_]|\*\s*\w+\s*:\s*\*\s*\w"),
+    ),
     NewerSyntax((3, 12), "`type` statement (PEP 695)", _matches(r"^\s*type\s+\w+\s*(\[.*\])?\s*=")),
     NewerSyntax(
         (3, 12),
@@ -132,14 +143,79 @@ def running_python() -> tuple[int, int]:
     return sys.version_info.major, sys.version_info.minor
 
 
-def describe(error: SyntaxError, lines: list[str]) -> str:
-    """The message of a file that does not parse: the newer-Python construct on the failing
-    lines and the version it needs, or else the parser's own message."""
+def running_version() -> str:
+    return _dotted(running_python())
+
+
+class Target(NamedTuple):
+    """The Python a project says it runs on: its lowest version, and where that was read."""
+
+    version: tuple[int, int]
+    text: str  # "Python >=3.12 (requires-python)"
+
+
+TARGET_VERSION_KEY = "target-version"  # FPL001's option, ruff's name and spelling (`py312`)
+TARGET_VERSION = re.compile(r"py3(\d{1,2})")
+KEPT_FACTS = "its facts still count for the other files"
+MISSING_FACTS = "its facts are missing from cross-file analysis"
+
+
+def parse_target_version(value: str) -> tuple[int, int] | None:
+    """`py312` -> (3, 12), ruff's spelling of `target-version`; '' -> None; ValueError else."""
+    if not value:
+        return None
+    match = TARGET_VERSION.fullmatch(value.strip().lower())
+    if match is None:
+        raise ValueError(f"must be a Python version written like `py312`, got {value!r}")
+    return 3, int(match[1])
+
+
+def project_target(root: Path, setting: str = "") -> Target | None:
+    """The `target-version` setting, else the lower bound of `requires-python`."""
+    version = parse_target_version(setting)
+    if version is not None:
+        return Target(version, f"Python {version[0]}.{version[1]} (target-version)")
+    from fastapi_prod_lint.core.declared_versions import requires_python
+
+    declared = requires_python(root)
+    if declared is None:
+        return None
+    lowest, text = declared
+    return Target(lowest, f"Python {text}")
+
+
+def newer_constructs(error: SyntaxError, lines: list[str]) -> tuple[NewerSyntax, ...]:
+    """The newer-Python construct on the lines where the parse failed (at most one)."""
     text = failing_lines(error, lines)
     running = running_python()
     for newer in NEWER_SYNTAX:
         if running < newer.version and newer.shows(text):
-            need = ".".join(map(str, newer.version))
-            here = ".".join(map(str, running))
-            return f"Needs Python >= {need}: {newer.construct}; the linter runs on Python {here}"
-    return f"Cannot parse the file: {error.msg}"
+            return (newer,)
+    return ()
+
+
+def describe(
+    error: SyntaxError,
+    lines: list[str],
+    target: Target | None = None,
+    rewritten: tuple[NewerSyntax, ...] | None = None,
+) -> str:
+    """The message of a file that does not parse: the newer-Python constructs it uses (those
+    `rewritten` to keep its facts, else the one on the failing lines), the version they need
+    and the Python to run the linter on; or else the parser's own message."""
+    constructs = rewritten or newer_constructs(error, lines)
+    if not constructs:
+        return f"Cannot parse the file: {error.msg}"
+    need = max(newer.version for newer in constructs)
+    run = max(need, target.version) if target is not None else need
+    named = ", ".join(newer.construct for newer in constructs)
+    targets = f"; the project targets {target.text}" if target is not None else ""
+    return (
+        f"Needs Python >= {_dotted(need)}: {named}{targets}; run fastapi-prod-lint on Python >= "
+        f"{_dotted(run)} to check this file (this run: Python {running_version()}); "
+        + (KEPT_FACTS if rewritten else MISSING_FACTS)
+    )
+
+
+def _dotted(version: tuple[int, int]) -> str:
+    return ".".join(map(str, version))
