@@ -20,6 +20,7 @@ from fastapi_prod_lint.core.annotations import (
     spelled_form,
 )
 from fastapi_prod_lint.core.imports import BUILTIN_NAMES
+from fastapi_prod_lint.core.model_completion import settle
 from fastapi_prod_lint.core.models import (
     LITERAL_NAMES,
     MODEL,
@@ -69,6 +70,8 @@ class ForwardRefs:
         self._by_name: dict[str, list[str]] | None = None
         self._forms: dict[str, Form] = {}
         self._names: dict[tuple[str, str, bool, bool], frozenset[str]] = {}
+        self._uses: dict[str, list[str]] = {}
+        self.active: set[str] = set()  # models whose verdicts are being reached together
 
     # -- what a model needs --------------------------------------------------------------
     def names(
@@ -156,7 +159,7 @@ class ForwardRefs:
 
     def rebuilt_before(self, parent: str, child: str) -> bool:
         """A rebuild that makes `parent` whole runs before `child` is created."""
-        if self.final_missing(parent):
+        if not self.is_complete(parent):
             return False
         child_class = self.index.class_(child)
         if child_class is None:
@@ -319,21 +322,15 @@ class ForwardRefs:
     # -- verdicts ------------------------------------------------------------------------
     def final_missing(self, dotted: str) -> list[Need]:
         """What a model still misses once every rebuild of it that works has run: its own
-        missing names and those of the models it uses (a rebuild of the outer model that
-        finds the inner model's names makes both work)."""
-        if dotted in self._final:
-            return self._final[dotted]
-        self._final[dotted] = []  # a model that uses itself is fine by itself
-        wanted = self.missing(dotted)
-        for used in self.uses(dotted):
-            wanted += self.final_missing(used)
-        if wanted and any(
-            all(self.available(need, rebuild) for need in wanted)
-            for rebuild in self.rebuilds(dotted)
-        ):
-            wanted = []
-        self._final[dotted] = wanted
-        return wanted
+        missing names and those of the incomplete models it uses (a rebuild of the outer model
+        that finds the inner model's names makes both work); see `core/model_completion.py`."""
+        if dotted not in self._final:
+            settle(self, dotted, self._final)
+        return self._final[dotted]
+
+    def is_complete(self, dotted: str) -> bool:
+        """pydantic finishes the model (False while its verdict is being reached)."""
+        return dotted not in self.active and not self.final_missing(dotted)
 
     def unresolved(self, dotted: str) -> list[Need]:
         """The model's own missing names, when it stays not fully defined."""
@@ -356,6 +353,12 @@ class ForwardRefs:
 
     def uses(self, dotted: str) -> list[str]:
         """The project models named in the fields of a model (inherited ones included)."""
+        found = self._uses.get(dotted)
+        if found is None:
+            found = self._uses[dotted] = self._used_models(dotted)
+        return found
+
+    def _used_models(self, dotted: str) -> list[str]:
         index = self.index
         found: list[str] = []
         for owner in (dotted, *index.class_ancestors(dotted)):
