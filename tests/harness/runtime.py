@@ -25,13 +25,16 @@ def cases_of(codes: Iterable[str]) -> list[FixtureCase]:
     return [case for case in discover_cases() if case.code in wanted]
 
 
-def run_driver(driver: Path, project: Path, output: Path, timeout: float) -> dict[str, Any]:
+def run_driver(
+    driver: Path, project: Path, output: Path, timeout: float, python: str = sys.executable
+) -> dict[str, Any]:
     """Run `python DRIVER PROJECT OUTPUT` (no bytecode written into the fixture, no stdin) and
-    return the JSON it wrote; a driver that crashes or reports `driver_error` fails the test."""
+    return the JSON it wrote; a driver that crashes or reports `driver_error` fails the test.
+    `python` is another interpreter when the runtime under test lives there (pydantic 1)."""
     environment = dict(os.environ)
     environment["PYTHONDONTWRITEBYTECODE"] = "1"
     result = subprocess.run(
-        [sys.executable, str(driver), str(project), str(output)],
+        [python, str(driver), str(project), str(output)],
         cwd=project.parent,
         env=environment,
         stdin=subprocess.DEVNULL,

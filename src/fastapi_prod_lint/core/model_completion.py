@@ -98,12 +98,15 @@ def wanted(
     refs: ForwardRefs, model: str, complete: set[str], decided: dict[str, list[Need]]
 ) -> list[Need]:
     """What `model` misses when pydantic builds it: its own missing names and those of every
-    incomplete model it reaches (but its own name); none when a rebuild that runs finds them."""
+    incomplete model it reaches (but its own name); none when a rebuild that runs finds them.
+    Under pydantic 1 a model is never built inline: what it uses must be complete itself, and
+    a rebuild of it fixes only its own fields."""
 
     def is_complete(other: str) -> bool:
         return other in complete or (other in decided and not decided[other])
 
-    found = list(refs.missing(model))
+    major = refs.major(model)
+    found = own_missing(refs, model) if major == 1 else list(refs.missing(model))
     outer = short(model)
     seen = {model}
     stack = [model]
@@ -114,9 +117,29 @@ def wanted(
                 continue
             seen.add(used)
             stack.append(used)
-            found += [need for need in refs.missing(used) if need.name != outer]
+            if major == 1:
+                found += own_missing(refs, used)
+            else:
+                found += [need for need in refs.missing(used) if need.name != outer]
+    if (
+        major == 2
+        and found
+        and any(
+            refs.works(model, rebuild) and all(refs.available(need, rebuild) for need in found)
+            for rebuild in refs.rebuilds(model)
+        )
+    ):
+        return []
+    return found
+
+
+def own_missing(refs: ForwardRefs, model: str) -> list[Need]:
+    """pydantic 1: the names a model's own fields miss once its `update_forward_refs()` calls
+    that run have run (one that finds them all fixes them)."""
+    found = refs.missing(model)
     if found and any(
-        all(refs.available(need, rebuild) for need in found) for rebuild in refs.rebuilds(model)
+        refs.works(model, rebuild) and all(refs.available(need, rebuild, 1) for need in found)
+        for rebuild in refs.rebuilds(model)
     ):
         return []
     return found
