@@ -34,6 +34,18 @@ class ForwardRefNeedsModelRebuild(Rule):
     needs nothing (under `from __future__ import annotations` the names those calls use, such
     as a validator, must still be bound).
 
+    A model that uses an incomplete model builds it inline, and then the outer model's own name
+    is found (`Team` with `heroes: list[Hero]` is complete while `Hero`, which needs `Team`, is
+    not); models that use each other are judged together, so the verdict is the same whichever
+    file is checked first.
+
+    Under pydantic 1 (the project declares `pydantic<2` or `sqlmodel<0.0.14`, or sets
+    `pydantic-version = 1`; a `pydantic.v1` model in any project) a name is looked up once, when
+    the class is created: a name bound below the class is not found either, until an
+    `update_forward_refs()` that runs finds it in the model's module or among the names passed
+    to it (`update_forward_refs(Team=Team)`). Nothing is built inline: a model that uses such a
+    model fails to validate too.
+
     ## Why is this bad?
     The class is created without complaint, FastAPI registers the routes that use it, and then
     the first request fails with "`Hero` is not fully defined; you should define `Team`, then
@@ -76,9 +88,14 @@ class ForwardRefNeedsModelRebuild(Rule):
     Or keep the `TYPE_CHECKING` import and rebuild where both modules are imported, once:
     `Hero.model_rebuild()` in the package `__init__.py` after `from app.teams import Team`.
 
+    ## Options
+    `pydantic-version` (default 0: read from the project's declared dependencies; pydantic 2
+    when it declares none). It also sets FPL502's.
+
     ## References
     - [pydantic: Rebuilding model schema](https://docs.pydantic.dev/latest/concepts/models/#rebuilding-model-schema)
     - [pydantic: Forward annotations](https://docs.pydantic.dev/latest/concepts/forward_annotations/)
+    - [pydantic 1: Postponed annotations](https://docs.pydantic.dev/1.10/usage/postponed_annotations/)
     """
 
     code = "FPL501"

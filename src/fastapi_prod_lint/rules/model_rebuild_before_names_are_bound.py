@@ -30,15 +30,24 @@ class ModelRebuildBeforeNamesAreBound(Rule):
     a module-level `for model in (A, B):` loop) that runs while a name the model's annotations
     need is still unbound: in the model's own module above the import that binds it, in a
     package `__init__.py` before the module that defines it is imported, or when the name is
-    imported only under `TYPE_CHECKING`. Names passed in (`update_forward_refs(B=B)`,
-    `_types_namespace={"B": B}`) count as bound; `raise_errors=False` is not reported.
+    imported only under `TYPE_CHECKING`. Names passed in (`_types_namespace={"B": B}`, and
+    under pydantic 1 `update_forward_refs(B=B)`) count as bound; `raise_errors=False` is not
+    reported.
     Strings in `Literal[...]`, in `Annotated[...]` metadata and in `Field(...)` arguments are
     values: a rebuild never waits for them.
+
+    Under pydantic 2, `update_forward_refs(B=B)` (the pydantic 1 spelling) is reported too: it
+    takes no names any more. Under pydantic 1 (declared `pydantic<2` or `sqlmodel<0.0.14`, the
+    `pydantic-version = 1` setting, or a `pydantic.v1` model), `update_forward_refs()` looks in
+    the model's module and the names passed to it, never in the caller's module, and
+    `model_rebuild()` does not exist.
 
     ## Why is this bad?
     `model_rebuild()` raises `PydanticUndefinedAnnotation` when a name cannot be found, so the
     module fails at import and the application does not start. The call only looks like the
-    fix for a "not fully defined" model.
+    fix for a "not fully defined" model. Under pydantic 2, `update_forward_refs(B=B)` raises
+    `TypeError` (after a deprecation warning); under pydantic 1, `update_forward_refs()` raises
+    `NameError` for a name it cannot find.
 
     ## Example
     ```python
@@ -68,8 +77,13 @@ class ModelRebuildBeforeNamesAreBound(Rule):
     Hero.model_rebuild()
     ```
 
+    ## Options
+    `pydantic-version` (default 0: read from the project's declared dependencies; pydantic 2
+    when it declares none). It also sets FPL501's.
+
     ## References
     - [pydantic: Rebuilding model schema](https://docs.pydantic.dev/latest/concepts/models/#rebuilding-model-schema)
+    - [pydantic 1: Postponed annotations](https://docs.pydantic.dev/1.10/usage/postponed_annotations/)
     """
 
     code = "FPL502"
