@@ -60,7 +60,6 @@ from harness.cases import FixtureCase
 from harness.frontends import Reported, run_flake8, run_pylint
 
 from fastapi_prod_lint.core.config import load_settings
-from fastapi_prod_lint.core.pydantic_version import project_major
 from fastapi_prod_lint.rules import RULES_BY_CODE
 
 for _needed in ("pydantic", "sqlmodel", "fastapi", "httpx"):
@@ -97,11 +96,7 @@ ROUTE_EXCEPTIONS: dict[str, str] = {
 
 
 # pydantic 1 fixtures have their own oracle (tests/test_runtime_pydantic1.py)
-CASES = [
-    case
-    for case in oracle.cases_of(CODES)
-    if not case.is_project or project_major(case.source) == 2
-]
+CASES = [case for case in oracle.cases_of(CODES) if not oracle.follows_pydantic1(case)]
 
 
 # -- the two sides -----------------------------------------------------------------------------

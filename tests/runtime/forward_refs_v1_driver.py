@@ -3,11 +3,11 @@
 `python forward_refs_v1_driver.py PROJECT OUTPUT.json` imports the fixture's package `app`
 (its `app.main` first, when there is one, then every module in sorted order), and records:
 - each import that raised, with the project line it raised on;
-- each pydantic 1 model class defined in the package (`pydantic.BaseModel` here, or
-  `pydantic.v1.BaseModel`), with pydantic's own verdict: "not-prepared" when a field of it, or
-  of a model its fields reach, is still a `ForwardRef` (the state in which pydantic 1 raises
-  `ConfigError: field "x" not yet prepared so type is still a ForwardRef` on validation), and
-  the error a validation of every such field raises, as evidence.
+- each pydantic 1 model class defined in the package (`pydantic.BaseModel` under pydantic 1,
+  `pydantic.v1.BaseModel` under pydantic 2), with pydantic's own verdict: "not-prepared" when
+  a field of it, or of a model its fields reach, is still a `ForwardRef` (the state in which
+  pydantic 1 raises `ConfigError: field "x" not yet prepared so type is still a ForwardRef` on
+  validation), and the error validating that field raises, as evidence.
 """
 
 from __future__ import annotations
@@ -22,11 +22,12 @@ from typing import Any, ForwardRef
 import pydantic
 from driver_common import main
 
-BASES = tuple(
-    base
-    for base in (pydantic.BaseModel, getattr(getattr(pydantic, "v1", None), "BaseModel", None))
-    if base is not None
-)
+if pydantic.VERSION.startswith("1."):
+    BASES: tuple[type, ...] = (pydantic.BaseModel,)
+else:  # pydantic 2 ships pydantic 1 as `pydantic.v1`: only those models are judged here
+    import pydantic.v1
+
+    BASES = (pydantic.v1.BaseModel,)
 
 
 def run(project: Path) -> dict[str, Any]:
