@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from fastapi_prod_lint import check_paths
+from fastapi_prod_lint.core.config import load_settings
+from fastapi_prod_lint.core.pydantic_version import project_major
 from harness.cases import FIXTURES_DIR, FixtureCase, discover_cases
 from harness.frontends import relative
 
@@ -25,13 +27,29 @@ def cases_of(codes: Iterable[str]) -> list[FixtureCase]:
     return [case for case in discover_cases() if case.code in wanted]
 
 
-def run_driver(driver: Path, project: Path, output: Path, timeout: float) -> dict[str, Any]:
+def follows_pydantic1(case: FixtureCase) -> bool:
+    """A project fixture that runs pydantic 1 (declared, or set), or holds `pydantic.v1`
+    models: the pydantic 1 oracle judges it (tests/test_runtime_pydantic1.py)."""
+    if not case.is_project:
+        return False
+    if (
+        project_major(case.source, load_settings(case.source).options.get("pydantic-version", 0))
+        == 1
+    ):
+        return True
+    return any("pydantic.v1" in path.read_text("utf-8") for path in case.source.rglob("*.py"))
+
+
+def run_driver(
+    driver: Path, project: Path, output: Path, timeout: float, python: str = sys.executable
+) -> dict[str, Any]:
     """Run `python DRIVER PROJECT OUTPUT` (no bytecode written into the fixture, no stdin) and
-    return the JSON it wrote; a driver that crashes or reports `driver_error` fails the test."""
+    return the JSON it wrote; a driver that crashes or reports `driver_error` fails the test.
+    `python` is another interpreter when the runtime under test lives there (pydantic 1)."""
     environment = dict(os.environ)
     environment["PYTHONDONTWRITEBYTECODE"] = "1"
     result = subprocess.run(
-        [sys.executable, str(driver), str(project), str(output)],
+        [python, str(driver), str(project), str(output)],
         cwd=project.parent,
         env=environment,
         stdin=subprocess.DEVNULL,

@@ -60,7 +60,12 @@ def _default(option: dataclasses.Field[Any]) -> Any:
 
 
 def coerce_option(key: str, option: dataclasses.Field[Any], value: Any, where: str) -> Any:
-    """Check a raw option value against the option's default type; tuple options take lists."""
+    """Check a raw option value against the option's default type (and its `choices`, when
+    its metadata lists them); tuple options take lists."""
+    choices = option.metadata.get("choices")
+    if choices is not None and value not in choices:
+        shown = ", ".join(str(choice) for choice in choices)
+        raise ConfigError(f"{where}: `{key}` must be one of {shown}, got {value!r}")
     default = _default(option)
     if isinstance(default, tuple):
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):

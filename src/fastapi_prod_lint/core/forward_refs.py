@@ -10,6 +10,7 @@ bound anywhere at module level at runtime is therefore found by first use; one b
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
 from fastapi_prod_lint.core.annotations import (
@@ -20,20 +21,26 @@ from fastapi_prod_lint.core.annotations import (
     spelled_form,
 )
 from fastapi_prod_lint.core.imports import BUILTIN_NAMES
+from fastapi_prod_lint.core.model_completion import settle
 from fastapi_prod_lint.core.models import (
     LITERAL_NAMES,
     MODEL,
     TABLE,
     model_kind,
     module_resolver,
+    short,
     type_alias,
 )
+from fastapi_prod_lint.core.pydantic_version import model_major
 from fastapi_prod_lint.core.summary import ANNOTATED_NAMES, CallSite, ModuleSummary
 
 if TYPE_CHECKING:
     from fastapi_prod_lint.core.project import ProjectIndex
 
 REBUILD_METHODS = frozenset({"model_rebuild", "update_forward_refs"})
+REBUILD_KEYWORDS = frozenset(
+    {"force", "raise_errors", "_parent_namespace_depth", "_types_namespace"}
+)
 RUNS_EARLY = frozenset({"startup", "lifespan"})
 
 
@@ -46,6 +53,8 @@ class Rebuild(NamedTuple):
     line: int  # the call's line at module level; 0 inside a function that runs
     supplied: frozenset[str]  # `_types_namespace` keys, or the function's local names
     sees_caller: bool  # a module-level `model_rebuild()` sees the calling module's globals
+    method: str = "model_rebuild"  # or `update_forward_refs`, `rebuild_dataclass`
+    passed: frozenset[str] = frozenset()  # `update_forward_refs(B=B)`: pydantic 1's names
 
 
 class Need(NamedTuple):
@@ -58,8 +67,9 @@ class Need(NamedTuple):
 class ForwardRefs:
     """Per project index: the names each model needs and misses, and the rebuilds."""
 
-    def __init__(self, index: ProjectIndex) -> None:
+    def __init__(self, index: ProjectIndex, project_major: int = 2) -> None:
         self.index = index
+        self.project_major = project_major
         self._final: dict[str, list[Need]] = {}
         self._rebuilds: dict[str, list[Rebuild]] | None = None
         self._external: set[tuple[str, str]] | None = None
@@ -69,6 +79,8 @@ class ForwardRefs:
         self._by_name: dict[str, list[str]] | None = None
         self._forms: dict[str, Form] = {}
         self._names: dict[tuple[str, str, bool, bool], frozenset[str]] = {}
+        self._uses: dict[str, list[str]] = {}
+        self.active: set[str] = set()  # models whose verdicts are being reached together
 
     # -- what a model needs --------------------------------------------------------------
     def names(
@@ -144,27 +156,46 @@ class ForwardRefs:
         """The names a model needs that no module it is looked up in binds at runtime; an
         inherited field is fine when its model was rebuilt before this one was created."""
         found = []
+        bound = self.bound if self.major(dotted) == 2 else self.bound_at_creation(dotted)
         for need in self.needs(dotted):
-            if self.bound(need.module, need.name):
+            if bound(need.module, need.name):
                 continue
-            if need.also is not None and self.bound(need.also, need.name):
+            if need.also is not None and bound(need.also, need.name):
                 continue
             if need.owner != dotted and self.rebuilt_before(need.owner, dotted):
                 continue
             found.append(need)
         return found
 
+    def bound_at_creation(self, dotted: str) -> Callable[[ModuleSummary, str], bool]:
+        """pydantic 1 looks a model's names up once, when the class is created: a module binds
+        a name by then when it binds it above the class (its own module), or at all (another
+        module, imported before)."""
+        located = self.index.class_(dotted)
+        module, line = (located[0].module, located[1].line) if located else ("", 0)
+        own = short(dotted)
+
+        def bound(summary: ModuleSummary, name: str) -> bool:
+            if name == own or name in BUILTIN_NAMES:
+                return True
+            if summary.module != module:
+                return self.bound(summary, name)
+            first = summary.first_bound.get(name)
+            return first is not None and first < line
+
+        return bound
+
     def rebuilt_before(self, parent: str, child: str) -> bool:
         """A rebuild that makes `parent` whole runs before `child` is created."""
-        if self.final_missing(parent):
+        if not self.is_complete(parent):
             return False
         child_class = self.index.class_(child)
         if child_class is None:
             return False
         child_module = child_class[0].module
         for rebuild in self.rebuilds(parent):
-            if rebuild.line == 0:  # in a function: runs after the modules are imported
-                continue
+            if rebuild.line == 0 or not self.works(parent, rebuild):  # 0: in a function,
+                continue  # which runs after the modules are imported
             if rebuild.module.module == child_module:
                 if rebuild.line < child_class[1].line:
                     return True
@@ -241,9 +272,23 @@ class ForwardRefs:
         if raises is not None and raises.value == "False":
             return None  # it may leave the model as it was
         supplied = namespace_keys(site, self.index)
+        passed = frozenset(name for name, _ in site.kwargs if name not in REBUILD_KEYWORDS)
+        method = site.method if site.method in REBUILD_METHODS else "rebuild_dataclass"
         if local_names is not None:
-            return Rebuild(summary, 0, supplied | local_names, False)
-        return Rebuild(summary, site.line, supplied, site.method != "update_forward_refs")
+            return Rebuild(summary, 0, supplied | local_names, False, method, passed)
+        sees_caller = site.method != "update_forward_refs"
+        return Rebuild(summary, site.line, supplied, sees_caller, method, passed)
+
+    def major(self, model: str) -> int:
+        """The pydantic a model follows (see `core/pydantic_version.py`)."""
+        return model_major(self.index, model, self.project_major)
+
+    def works(self, model: str, rebuild: Rebuild) -> bool:
+        """The call is a rebuild in the model's pydantic: pydantic 2 raises `TypeError` for
+        `update_forward_refs(B=B)`, pydantic 1 has only `update_forward_refs()`."""
+        if self.major(model) == 1:
+            return rebuild.method == "update_forward_refs"
+        return not (rebuild.method == "update_forward_refs" and rebuild.passed)
 
     def rebuilt_models(self, summary: ModuleSummary, site: CallSite) -> list[str]:
         """The models a rebuild call is made on (see `rebuild_at`)."""
@@ -305,8 +350,18 @@ class ForwardRefs:
             dotted = self.index.canonical(target)
         return dotted
 
-    def available(self, need: Need, rebuild: Rebuild) -> bool:
-        """A rebuild finds the name: supplied, or bound in the calling module by then."""
+    def available(self, need: Need, rebuild: Rebuild, major: int = 2) -> bool:
+        """A rebuild finds the name: supplied, or bound in the calling module by then; under
+        pydantic 1 passed, or bound in the model's module by then (it sees no caller)."""
+        if major == 1:
+            if need.name in rebuild.passed or need.name in BUILTIN_NAMES:
+                return True
+            if rebuild.line and rebuild.module.module == need.module.module:
+                first = need.module.first_bound.get(need.name)
+                return first is not None and first < rebuild.line
+            return self.bound(need.module, need.name) or (
+                need.also is not None and self.bound(need.also, need.name)
+            )
         if need.name in rebuild.supplied:
             return True
         if not rebuild.sees_caller:
@@ -319,21 +374,15 @@ class ForwardRefs:
     # -- verdicts ------------------------------------------------------------------------
     def final_missing(self, dotted: str) -> list[Need]:
         """What a model still misses once every rebuild of it that works has run: its own
-        missing names and those of the models it uses (a rebuild of the outer model that
-        finds the inner model's names makes both work)."""
-        if dotted in self._final:
-            return self._final[dotted]
-        self._final[dotted] = []  # a model that uses itself is fine by itself
-        wanted = self.missing(dotted)
-        for used in self.uses(dotted):
-            wanted += self.final_missing(used)
-        if wanted and any(
-            all(self.available(need, rebuild) for need in wanted)
-            for rebuild in self.rebuilds(dotted)
-        ):
-            wanted = []
-        self._final[dotted] = wanted
-        return wanted
+        missing names and those of the incomplete models it uses (a rebuild of the outer model
+        that finds the inner model's names makes both work); see `core/model_completion.py`."""
+        if dotted not in self._final:
+            settle(self, dotted, self._final)
+        return self._final[dotted]
+
+    def is_complete(self, dotted: str) -> bool:
+        """pydantic finishes the model (False while its verdict is being reached)."""
+        return dotted not in self.active and not self.final_missing(dotted)
 
     def unresolved(self, dotted: str) -> list[Need]:
         """The model's own missing names, when it stays not fully defined."""
@@ -356,6 +405,12 @@ class ForwardRefs:
 
     def uses(self, dotted: str) -> list[str]:
         """The project models named in the fields of a model (inherited ones included)."""
+        found = self._uses.get(dotted)
+        if found is None:
+            found = self._uses[dotted] = self._used_models(dotted)
+        return found
+
+    def _used_models(self, dotted: str) -> list[str]:
         index = self.index
         found: list[str] = []
         for owner in (dotted, *index.class_ancestors(dotted)):
@@ -426,8 +481,10 @@ def is_model(index: ProjectIndex, dotted: str) -> bool:
     return index.class_(dotted) is not None and model_kind(index, dotted) in (MODEL, TABLE)
 
 
-def forward_refs(index: ProjectIndex) -> ForwardRefs:
-    found = index.analyses.get("forward_refs")
+def forward_refs(index: ProjectIndex, project_major: int = 2) -> ForwardRefs:
+    """The forward references of a project that runs pydantic `project_major` (1 or 2)."""
+    key = f"forward_refs_v{project_major}"
+    found = index.analyses.get(key)
     if not isinstance(found, ForwardRefs):
-        found = index.analyses["forward_refs"] = ForwardRefs(index)
+        found = index.analyses[key] = ForwardRefs(index, project_major)
     return found
