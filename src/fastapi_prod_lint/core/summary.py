@@ -27,13 +27,21 @@ from fastapi_prod_lint.core.imports import (
     top_level_statements,
 )
 from fastapi_prod_lint.core.run_once import run_once_calls, slot_resets, slot_writes
-from fastapi_prod_lint.core.types import FunctionTypes, NameResolver, annotation_type
+from fastapi_prod_lint.core.types import (
+    UNION_SEP,
+    FunctionTypes,
+    NameResolver,
+    annotation_type,
+    unpacked,
+)
 
 DEPENDS_NAMES = frozenset(
     {"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends", "fastapi.params.Security"}
 )
 ANNOTATED_NAMES = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
 LOCAL_PREFIX = "~"
+# an earlier definition of a redefined function or method is kept as "f@12" (its line)
+SHADOWED = "@"
 # a Depends() target made inline: `Depends(RateLimiter(5))` is recorded as "app.RateLimiter()"
 INSTANCE_SUFFIX = "()"
 # `app.include_router(...)` and friends: calls whose arguments the FastAPI facts read
@@ -230,6 +238,9 @@ def resolve_parts(
 class _Summarizer:
     def __init__(self, summary: ModuleSummary) -> None:
         self.summary = summary
+        # module globals bound elsewhere than in the module body: under the main guard, or by
+        # `global x; x = ...` in a function (each a possible type of the global)
+        self.other_bindings: dict[str, set[str]] = {}
 
     def name(self, expr: ast.expr, scopes: tuple[LocalScope, ...] = ()) -> str | None:
         parts = dotted_parts(expr)
@@ -341,6 +352,8 @@ class _Summarizer:
         scope, call_nodes, generator, typing_nodes = scan[:4]
         scopes = (scope,)
         types = FunctionTypes(node, self.resolver(scopes), scope.names, self_type, typing_nodes)
+        if scan.declared_global:
+            self.global_writes(typing_nodes, scan.declared_global, types)
         decorators = []
         for decorator in node.decorator_list:
             if isinstance(decorator, ast.Call):
@@ -402,6 +415,10 @@ class _Summarizer:
             summary.depends.update(param.depends)
         for decorator_site in decorators:
             self.collect_depends(decorator_site)
+        earlier = summary.functions.get(qualname)
+        if earlier is not None:  # redefined: a call by name runs this one; the earlier one
+            shadowed = f"{qualname}{SHADOWED}{earlier.line}"  # keeps its own (route) roles
+            summary.functions[shadowed] = earlier._replace(name=shadowed)
         summary.functions[qualname] = FunctionInfo(
             qualname,
             node.lineno,
@@ -420,6 +437,21 @@ class _Summarizer:
             ),
         )
         return types
+
+    def global_writes(
+        self, nodes: list[ast.stmt | ast.expr], declared: frozenset[str], types: FunctionTypes
+    ) -> None:
+        """`global engine; engine = self`: each binding types the module global too."""
+        for node in nodes:
+            if not isinstance(node, ast.Assign):
+                continue
+            for target in node.targets:
+                if isinstance(target, ast.Name) and target.id in declared:
+                    self.bind_global(target.id, types.of(node.value), True)
+                elif isinstance(target, (ast.Tuple, ast.List)):
+                    for name, texpr in unpacked(target, types.of(node.value)):
+                        if name in declared:
+                            self.bind_global(name, texpr, True)
 
     def slot_key(self, slot: str, qualname: str) -> str:
         """A slot as written in a function (`_cache`, `cls._cache`, `Registry._cache`) as a
@@ -533,13 +565,53 @@ class _Summarizer:
             elif isinstance(stmt, ast.ClassDef):
                 self.class_(stmt)
             elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
-                self.assignment(stmt)
+                self.assignment(stmt, type_checking)
             elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
                 if not type_checking:  # (or under `if __name__ == "__main__":`)
                     self.module_call(stmt.value)
             elif isinstance(stmt, TYPE_ALIAS_NODES):
                 statement: Any = stmt  # ast.TypeAlias (3.12+): `type X = ...`
                 summary.type_aliases[statement.name.id] = ast.unparse(statement.value)
+                self.alias(statement.name.id, stmt.lineno, statement.value)
+        self.merge_bindings()
+
+    def merge_bindings(self) -> None:
+        """A global's type: its last typed binding in the module body, or any of its other
+        bindings (a union, typed only where all agree)."""
+        variables = self.summary.variables
+        for name, others in self.other_bindings.items():
+            options = set(others)
+            if name in variables:
+                options.add(variables[name])
+            flat = {
+                option
+                for texpr in options
+                for option in (texpr[2:].split(UNION_SEP) if texpr.startswith("U:") else [texpr])
+            }
+            variables[name] = flat.pop() if len(flat) == 1 else "U:" + UNION_SEP.join(sorted(flat))
+
+    def bind_global(self, name: str, texpr: str | None, elsewhere: bool) -> None:
+        """A typed binding of module global `name` (`None` and unknown values add nothing)."""
+        if not texpr:
+            return
+        if elsewhere:
+            self.other_bindings.setdefault(name, set()).add(texpr)
+        else:
+            self.summary.variables[name] = texpr
+
+    def alias(self, name: str, line: int, value: ast.expr) -> None:
+        """`X = NewType("X", C)`, `X: TypeAlias = C`, `type X = C`, `X = Annotated[C, ...]` and
+        `X = C`: an annotation `X` means C (unless X is a dependency alias already)."""
+        if name in self.summary.aliases:
+            return
+        resolve = self.resolver(())
+        if isinstance(value, ast.Call):
+            if resolve(value.func) not in NEW_TYPES or len(value.args) != 2:
+                return
+            value = value.args[1]
+        texpr = annotation_type(value, resolve)
+        if texpr:
+            self.summary.aliases[name] = AliasInfo(name, line, texpr[2:], ())
 
     def script(self, body: list[ast.stmt]) -> None:
         """The calls of a `__main__` block, and the functions handed to them."""
@@ -583,24 +655,32 @@ class _Summarizer:
         for name in names:
             summary.first_bound.setdefault(name, stmt.lineno)
 
-    def assignment(self, stmt: ast.Assign | ast.AnnAssign) -> None:
+    def assignment(self, stmt: ast.Assign | ast.AnnAssign, guarded: bool = False) -> None:
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
         names = [t.id for t in targets if isinstance(t, ast.Name)]
         value = stmt.value
-        if value is None or not names:
+        resolve = self.resolver(())
+        if value is None:
             return
-        if isinstance(value, TYPE_EXPRESSION_NODES) or (
-            isinstance(stmt, ast.AnnAssign) and _is_type_alias_annotation(stmt.annotation)
-        ):
+        for target in targets:  # `opts, registry = build()`: matched item by item
+            if isinstance(target, (ast.Tuple, ast.List)):
+                held = FunctionTypes.module_level(resolve).of(value)
+                for name, texpr in unpacked(target, held):
+                    self.bind_global(name, texpr, guarded)
+        if not names:
+            return
+        type_alias = isinstance(stmt, ast.AnnAssign) and _is_type_alias_annotation(stmt.annotation)
+        if isinstance(value, TYPE_EXPRESSION_NODES) or type_alias:
             source = ast.unparse(value)
             for name in names:
                 self.summary.type_aliases[name] = source
         text = value.value if isinstance(value, ast.Constant) else None
         if isinstance(text, str) and len(text) <= MAX_CONSTANT:
             self.summary.strings.update(dict.fromkeys(names, text))
-        resolve = self.resolver(())
         texpr = (
-            annotation_type(stmt.annotation, resolve) if isinstance(stmt, ast.AnnAssign) else None
+            annotation_type(stmt.annotation, resolve)
+            if isinstance(stmt, ast.AnnAssign) and not type_alias
+            else None
         )
         if isinstance(value, ast.Call):
             site = self.module_call(value)
@@ -608,10 +688,9 @@ class _Summarizer:
                 for name in names:
                     self.summary.assigns[name] = site
         texpr = texpr or FunctionTypes.module_level(resolve).of(value)
-        if texpr:
-            for name in names:
-                self.summary.variables[name] = texpr
-        elif isinstance(value, ast.Subscript):
+        for name in names:
+            self.bind_global(name, texpr, guarded)
+        if not texpr and isinstance(value, ast.Subscript):
             annotated_type, depends = self.annotation_depends(value, ())
             if depends:
                 self.summary.depends.update(depends)
@@ -619,6 +698,9 @@ class _Summarizer:
                     self.summary.aliases[name] = AliasInfo(
                         name, stmt.lineno, annotated_type, depends
                     )
+        if isinstance(value, (*TYPE_EXPRESSION_NODES, ast.Call)) and not guarded:
+            for name in names:
+                self.alias(name, stmt.lineno, value)
 
     def module_call(self, node: ast.Call) -> CallSite | None:
         site = self.call(node, ())
@@ -634,6 +716,7 @@ TYPE_ALIAS_NODES: tuple[type[ast.stmt], ...] = tuple(
 )
 # module-level values that may be a type alias: `Hero2 = Hero`, `Heroes = list[Hero]`, `A | B`
 TYPE_EXPRESSION_NODES = (ast.Name, ast.Attribute, ast.Subscript, ast.BinOp)
+NEW_TYPES = frozenset({"typing.NewType", "typing_extensions.NewType"})
 ROOT_MODELS = frozenset({"pydantic.RootModel", "pydantic.root_model.RootModel"})
 CLASS_VAR_NAMES = frozenset({"typing.ClassVar", "typing_extensions.ClassVar"})
 
