@@ -251,3 +251,36 @@ def test_a_redefined_function_is_the_later_definition():
     analysis = analysis_for(index, (), ())
     assert analysis.chain("app.helper") is not None
     assert analysis.chain("app.C.m") is not None
+
+
+def test_an_instance_made_by_its_class_runs_no_subclass_override():
+    index = index_of(
+        {
+            "app": """
+                import time
+
+                class Base:
+                    def run(self):
+                        return 1
+
+                class Sub(Base):
+                    def run(self):
+                        time.sleep(1)
+
+                made = Base()
+                declared: Base = make()
+
+                def factory():
+                    return Base()
+            """
+        }
+    )
+    assert index.is_exact("C:app.Base")
+    assert index.is_exact("O:app.made")
+    assert index.is_exact("C:app.factory")
+    assert not index.is_exact("O:app.declared")
+    assert not index.is_exact("T:app.Base")
+    analysis = analysis_for(index, (), ())
+    assert analysis.reach(analysis.method("app.Base", "run", exact=True)) is None
+    assert analysis.reach(analysis.function("app.made.run")) is None
+    assert analysis.reach(analysis.function("app.declared.run")) is not None

@@ -79,18 +79,22 @@ class BlockingAnalysis:
         if blocker is not None:
             return Callee(blocker)
         target = self.index.call_target(dotted)
-        if isinstance(target, tuple):
-            return self.method(*target, exist_ok=exist_ok)
+        if isinstance(target, tuple):  # a constructor, or a method of a module-level object
+            exact = target[1] == "__init__" or self.index.is_exact(f"O:{dotted.rpartition('.')[0]}")
+            return self.method(*target, exist_ok=exist_ok, exact=exact)
         return Callee(function=target)
 
-    def method(self, class_name: str, name: str, exist_ok: bool = False) -> Callee:
-        """A call of method `name` on an instance of `class_name`."""
+    def method(
+        self, class_name: str, name: str, exist_ok: bool = False, exact: bool = False
+    ) -> Callee:
+        """A call of method `name` on an instance of `class_name` (`exact`: made by calling
+        that class, so no subclass's override runs instead)."""
         known = blocking_method(class_name, name, self.strict, exist_ok)
         blocker = self._catalogue(f"{class_name}.{name}", known)
         if blocker is not None:
             return Callee(blocker)
         key = self.index.method_key(class_name, name)
-        overrides = self.index.overrides(class_name, name) if key is not None else ()
+        overrides = self.index.overrides(class_name, name) if key and not exact else ()
         if key is not None and self._abstract(key):
             key = None  # its body never runs for a call through it: only the overrides do
         return Callee(function=key, overrides=overrides)
@@ -100,7 +104,9 @@ class BlockingAnalysis:
         exist_ok = _true(site.kwarg("exist_ok"))
         if site.receiver_type:
             held = self.index.resolve_type(site.receiver_type)
-            return self.method(held, site.func, exist_ok) if held else Callee()
+            if held is None:
+                return Callee()
+            return self.method(held, site.func, exist_ok, self.index.is_exact(site.receiver_type))
         if site.func.startswith("~"):
             return Callee()
         return self.function(self.index.canonical(site.func), exist_ok)
@@ -311,9 +317,11 @@ def resolve_call(node: ast.Call, ctx: ModuleContext, analysis: BlockingAnalysis)
         if callee != Callee() or not isinstance(node.func, ast.Attribute):
             return callee
     if isinstance(node.func, ast.Attribute):
-        held = ctx.type_of(node.func.value)
+        texpr = ctx.type_expression(node.func.value)
+        held = ctx.index.resolve_type(texpr)
         if held is not None:
-            return analysis.method(held, node.func.attr, exist_ok)
+            exact = ctx.index.is_exact(texpr)
+            return analysis.method(held, node.func.attr, exist_ok, exact)
     return Callee()
 
 

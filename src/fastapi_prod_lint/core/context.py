@@ -148,10 +148,12 @@ class ModuleContext:
         """The canonical class of what an expression holds, when names tell: annotations,
         `Depends()` providers, constructor and factory calls, `with ... as`, module-level
         instances in any module, `self` attributes."""
+        return self.index.resolve_type(self.type_expression(expr))
+
+    def type_expression(self, expr: ast.expr) -> str | None:
+        """What `type_of` resolves: the expression's type as core/types.py writes it."""
         scopes = self.function_scopes()
-        if not scopes:
-            return None
-        return self.index.resolve_type(self._types(scopes[0]).of(expr))
+        return self._types(scopes[0]).of(expr) if scopes else None
 
     def function_scopes(self) -> list[Scope]:
         return [scope for scope in reversed(self.scopes) if isinstance(scope.node, FUNCTION_NODES)]

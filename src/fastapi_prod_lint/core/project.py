@@ -22,7 +22,7 @@ from fastapi_prod_lint.core.summary import (
     ModuleSummary,
     summarize,
 )
-from fastapi_prod_lint.core.types import TUPLE_SEP
+from fastapi_prod_lint.core.types import TUPLE_SEP, UNION_SEP
 
 if TYPE_CHECKING:
     from fastapi_prod_lint.core.semantics import FastAPIFacts
@@ -430,6 +430,33 @@ class ProjectIndex:
                 return self.resolve_type(method[1].returns)
             return returned_class(f"{owner}.{name}")
         return None
+
+    def is_exact(self, texpr: str | None, depth: int = 0) -> bool:
+        """What `texpr` holds was made by calling its class (`Registry()`, directly or through
+        a variable, an attribute, a tuple or an unannotated factory): an instance of that class
+        itself, so no subclass's override of a method runs instead (an annotation says less)."""
+        kind, _, rest = (texpr or "").partition(":")
+        if depth > 8:
+            return False
+        if kind == "C":
+            dotted = self.canonical(rest)
+            if self.class_(dotted) is not None:
+                return True
+            function = self.function(dotted)
+            return function is not None and self.is_exact(function[1].returns, depth + 1)
+        if kind == "O":
+            return self.is_exact(self.variable_type(self.canonical(rest)), depth + 1)
+        if kind == "U":
+            return all(self.is_exact(option, depth + 1) for option in rest.split(UNION_SEP))
+        if kind == "I":
+            position, _, inner = rest.partition(":")
+            return self.is_exact(self._tuple_item(inner, int(position)), depth + 1)
+        if kind == "A":
+            name, _, inner = rest.partition(":")
+            owner = self.resolve_type(inner)
+            held = None if owner is None else self.attribute_type(owner, name)
+            return self.is_exact(held, depth + 1)
+        return False
 
     def _tuple_item(self, texpr: str | None, position: int) -> str | None:
         """The type expression of item `position` of the tuple that `texpr` holds: a tuple

@@ -26,14 +26,9 @@ from fastapi_prod_lint.core.imports import (
     scan_scope,
     top_level_statements,
 )
+from fastapi_prod_lint.core.module_globals import GlobalBindings, alias_target
 from fastapi_prod_lint.core.run_once import run_once_calls, slot_resets, slot_writes
-from fastapi_prod_lint.core.types import (
-    UNION_SEP,
-    FunctionTypes,
-    NameResolver,
-    annotation_type,
-    unpacked,
-)
+from fastapi_prod_lint.core.types import FunctionTypes, NameResolver, annotation_type
 
 DEPENDS_NAMES = frozenset(
     {"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends", "fastapi.params.Security"}
@@ -238,9 +233,7 @@ def resolve_parts(
 class _Summarizer:
     def __init__(self, summary: ModuleSummary) -> None:
         self.summary = summary
-        # module globals bound elsewhere than in the module body: under the main guard, or by
-        # `global x; x = ...` in a function (each a possible type of the global)
-        self.other_bindings: dict[str, set[str]] = {}
+        self.globals = GlobalBindings(summary.variables)
 
     def name(self, expr: ast.expr, scopes: tuple[LocalScope, ...] = ()) -> str | None:
         parts = dotted_parts(expr)
@@ -353,7 +346,7 @@ class _Summarizer:
         scopes = (scope,)
         types = FunctionTypes(node, self.resolver(scopes), scope.names, self_type, typing_nodes)
         if scan.declared_global:
-            self.global_writes(typing_nodes, scan.declared_global, types)
+            self.globals.function_writes(typing_nodes, scan.declared_global, types)
         decorators = []
         for decorator in node.decorator_list:
             if isinstance(decorator, ast.Call):
@@ -437,21 +430,6 @@ class _Summarizer:
             ),
         )
         return types
-
-    def global_writes(
-        self, nodes: list[ast.stmt | ast.expr], declared: frozenset[str], types: FunctionTypes
-    ) -> None:
-        """`global engine; engine = self`: each binding types the module global too."""
-        for node in nodes:
-            if not isinstance(node, ast.Assign):
-                continue
-            for target in node.targets:
-                if isinstance(target, ast.Name) and target.id in declared:
-                    self.bind_global(target.id, types.of(node.value), True)
-                elif isinstance(target, (ast.Tuple, ast.List)):
-                    for name, texpr in unpacked(target, types.of(node.value)):
-                        if name in declared:
-                            self.bind_global(name, texpr, True)
 
     def slot_key(self, slot: str, qualname: str) -> str:
         """A slot as written in a function (`_cache`, `cls._cache`, `Registry._cache`) as a
@@ -573,45 +551,15 @@ class _Summarizer:
                 statement: Any = stmt  # ast.TypeAlias (3.12+): `type X = ...`
                 summary.type_aliases[statement.name.id] = ast.unparse(statement.value)
                 self.alias(statement.name.id, stmt.lineno, statement.value)
-        self.merge_bindings()
-
-    def merge_bindings(self) -> None:
-        """A global's type: its last typed binding in the module body, or any of its other
-        bindings (a union, typed only where all agree)."""
-        variables = self.summary.variables
-        for name, others in self.other_bindings.items():
-            options = set(others)
-            if name in variables:
-                options.add(variables[name])
-            flat = {
-                option
-                for texpr in options
-                for option in (texpr[2:].split(UNION_SEP) if texpr.startswith("U:") else [texpr])
-            }
-            variables[name] = flat.pop() if len(flat) == 1 else "U:" + UNION_SEP.join(sorted(flat))
-
-    def bind_global(self, name: str, texpr: str | None, elsewhere: bool) -> None:
-        """A typed binding of module global `name` (`None` and unknown values add nothing)."""
-        if not texpr:
-            return
-        if elsewhere:
-            self.other_bindings.setdefault(name, set()).add(texpr)
-        else:
-            self.summary.variables[name] = texpr
+        self.globals.merge()
 
     def alias(self, name: str, line: int, value: ast.expr) -> None:
-        """`X = NewType("X", C)`, `X: TypeAlias = C`, `type X = C`, `X = Annotated[C, ...]` and
-        `X = C`: an annotation `X` means C (unless X is a dependency alias already)."""
-        if name in self.summary.aliases:
-            return
-        resolve = self.resolver(())
-        if isinstance(value, ast.Call):
-            if resolve(value.func) not in NEW_TYPES or len(value.args) != 2:
-                return
-            value = value.args[1]
-        texpr = annotation_type(value, resolve)
-        if texpr:
-            self.summary.aliases[name] = AliasInfo(name, line, texpr[2:], ())
+        """An alias of a class (`Tx = NewType("Tx", AsyncSession)`): an annotation `Tx` means
+        that class (a dependency alias, `Annotated[C, Depends(f)]`, is recorded already)."""
+        if name not in self.summary.aliases:
+            target = alias_target(value, self.resolver(()))
+            if target is not None:
+                self.summary.aliases[name] = AliasInfo(name, line, target, ())
 
     def script(self, body: list[ast.stmt]) -> None:
         """The calls of a `__main__` block, and the functions handed to them."""
@@ -662,12 +610,9 @@ class _Summarizer:
         resolve = self.resolver(())
         if value is None:
             return
-        for target in targets:  # `opts, registry = build()`: matched item by item
-            if isinstance(target, (ast.Tuple, ast.List)):
-                held = FunctionTypes.module_level(resolve).of(value)
-                for name, texpr in unpacked(target, held):
-                    self.bind_global(name, texpr, guarded)
-        if not names:
+        if not names:  # `opts, registry = build()`: matched item by item
+            texpr = FunctionTypes.module_level(resolve).of(value)
+            self.globals.bind_targets(targets, texpr, guarded, frozenset())
             return
         type_alias = isinstance(stmt, ast.AnnAssign) and _is_type_alias_annotation(stmt.annotation)
         if isinstance(value, TYPE_EXPRESSION_NODES) or type_alias:
@@ -688,8 +633,7 @@ class _Summarizer:
                 for name in names:
                     self.summary.assigns[name] = site
         texpr = texpr or FunctionTypes.module_level(resolve).of(value)
-        for name in names:
-            self.bind_global(name, texpr, guarded)
+        self.globals.bind_targets(targets, texpr, guarded, frozenset())
         if not texpr and isinstance(value, ast.Subscript):
             annotated_type, depends = self.annotation_depends(value, ())
             if depends:
@@ -716,7 +660,6 @@ TYPE_ALIAS_NODES: tuple[type[ast.stmt], ...] = tuple(
 )
 # module-level values that may be a type alias: `Hero2 = Hero`, `Heroes = list[Hero]`, `A | B`
 TYPE_EXPRESSION_NODES = (ast.Name, ast.Attribute, ast.Subscript, ast.BinOp)
-NEW_TYPES = frozenset({"typing.NewType", "typing_extensions.NewType"})
 ROOT_MODELS = frozenset({"pydantic.RootModel", "pydantic.root_model.RootModel"})
 CLASS_VAR_NAMES = frozenset({"typing.ClassVar", "typing_extensions.ClassVar"})
 
