@@ -31,7 +31,11 @@ class BlockingCallViaSyncHelper(Rule):
     project that reaches a blocking call at any depth, in any module: a service that calls a
     client that calls `requests.get`. The finding sits on the call in the async code, and the
     message shows the chain down to the blocking call. Methods are followed when the receiver's
-    class is known (an annotation, a constructor call, a module-level instance, `self`). A
+    class is known (an annotation, the project's own alias of a class such as a `NewType`, a
+    constructor call, `self`, or a module-level instance, however the module binds it:
+    `opts, registry = build()`, or `global engine; engine = Engine()` in any function). A call
+    through a method that the project's subclasses override follows each override, unless the
+    receiver was made by calling its class; an abstract method's own body counts for nothing. A
     helper behind `functools.cache`, `lru_cache` or `cached_property` runs its body once per
     process (per arguments): reading a key file there is run-once work, and is not followed.
     Nor is a load behind a slot the helper fills on first use (`global _registry` with
