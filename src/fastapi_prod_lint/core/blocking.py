@@ -32,6 +32,9 @@ MEMOISING_DECORATORS = frozenset(
 )
 
 
+ABSTRACT_DECORATORS = frozenset({"abc.abstractmethod", "abc.abstractproperty"})
+
+
 class Blocker(NamedTuple):
     name: str  # what blocks, as messages show it: `time.sleep`, `requests.Session.get`
     alternative: str
@@ -39,10 +42,13 @@ class Blocker(NamedTuple):
 
 
 class Callee(NamedTuple):
-    """What a call reaches: a catalogue call that blocks, or a project function (its key)."""
+    """What a call reaches: a catalogue call that blocks, or a project function (its key), and
+    the project overrides that a call through a method may run instead (`BlockingAnalysis.reach`
+    follows each)."""
 
     blocker: Blocker | None = None
     function: str | None = None
+    overrides: tuple[str, ...] = ()
 
 
 Chain = tuple[tuple[str, ...], Blocker]  # the project hops, then what blocks
@@ -73,24 +79,34 @@ class BlockingAnalysis:
         if blocker is not None:
             return Callee(blocker)
         target = self.index.call_target(dotted)
-        if isinstance(target, tuple):
-            return self.method(*target, exist_ok=exist_ok)
+        if isinstance(target, tuple):  # a constructor, or a method of a module-level object
+            exact = target[1] == "__init__" or self.index.is_exact(f"O:{dotted.rpartition('.')[0]}")
+            return self.method(*target, exist_ok=exist_ok, exact=exact)
         return Callee(function=target)
 
-    def method(self, class_name: str, name: str, exist_ok: bool = False) -> Callee:
-        """A call of method `name` on an instance of `class_name`."""
+    def method(
+        self, class_name: str, name: str, exist_ok: bool = False, exact: bool = False
+    ) -> Callee:
+        """A call of method `name` on an instance of `class_name` (`exact`: made by calling
+        that class, so no subclass's override runs instead)."""
         known = blocking_method(class_name, name, self.strict, exist_ok)
         blocker = self._catalogue(f"{class_name}.{name}", known)
         if blocker is not None:
             return Callee(blocker)
-        return Callee(function=self.index.method_key(class_name, name))
+        key = self.index.method_key(class_name, name)
+        overrides = self.index.overrides(class_name, name) if key and not exact else ()
+        if key is not None and self._abstract(key):
+            key = None  # its body never runs for a call through it: only the overrides do
+        return Callee(function=key, overrides=overrides)
 
     def site(self, site: CallSite) -> Callee:
         """A call recorded in a module summary."""
         exist_ok = _true(site.kwarg("exist_ok"))
         if site.receiver_type:
             held = self.index.resolve_type(site.receiver_type)
-            return self.method(held, site.func, exist_ok) if held else Callee()
+            if held is None:
+                return Callee()
+            return self.method(held, site.func, exist_ok, self.index.is_exact(site.receiver_type))
         if site.func.startswith("~"):
             return Callee()
         return self.function(self.index.canonical(site.func), exist_ok)
@@ -115,6 +131,29 @@ class BlockingAnalysis:
             if found is not None and found[1].generator:
                 return self._body_chain(function, found[1], set(), values)[0]
         return self._chain(function, set(), values)[0]
+
+    def reach(
+        self,
+        callee: Callee,
+        bound: tuple[Bound, ...] = (),
+        consumed: bool = False,
+        known: Values = (),
+    ) -> Chain | None:
+        """How a call of `callee` reaches a blocking call: through its project function or
+        through any project override of it (named as the chain's first hop). `bound`: the
+        arguments the call passes (`values_for`)."""
+        if callee.function is not None:
+            found = self.chain(
+                callee.function, consumed, self.values_for(callee.function, bound, known)
+            )
+            if found is not None:
+                return found
+        for override in callee.overrides:
+            values = self.values_for(override, bound, known)
+            found = self.chain(override, consumed, values)
+            if found is not None:
+                return (hop_label(override), *found[0]), found[1]
+        return None
 
     def values_for(self, function: str, bound: tuple[Bound, ...], known: Values = ()) -> Values:
         """(parameter, value) of the string constants a call passes to `function`: constants
@@ -182,9 +221,10 @@ class BlockingAnalysis:
             if callee.blocker is not None:
                 result = ((), callee.blocker)
                 break
-            if callee.function is not None and callee.function != key:
-                passed = self.values_for(callee.function, site.bound, values)
-                callees.append((callee.function, passed))
+            for function in (callee.function, *callee.overrides):
+                if function is not None and function != key:
+                    passed = self.values_for(function, site.bound, values)
+                    callees.append((function, passed))
         for callee_key, passed in callees if result is None else ():
             sub, sub_complete = self._chain(callee_key, active, passed)
             complete = complete and sub_complete
@@ -203,6 +243,14 @@ class BlockingAnalysis:
                     keys = {f"{name}.{function}" for function in functions}
                     self._resets.setdefault(self.index.canonical(written), set()).update(keys)
         return bool(self._resets.get(self.index.canonical(slot), set()) - {loader})
+
+    def _abstract(self, key: str) -> bool:
+        """`@abstractmethod`: what its body does proves nothing of what a call runs."""
+        found = self.index.function(key)
+        return found is not None and any(
+            self.index.canonical(decorator.func) in ABSTRACT_DECORATORS
+            for decorator in found[1].decorators
+        )
 
     def _static(self, info: FunctionInfo) -> bool:
         return any(
@@ -269,9 +317,11 @@ def resolve_call(node: ast.Call, ctx: ModuleContext, analysis: BlockingAnalysis)
         if callee != Callee() or not isinstance(node.func, ast.Attribute):
             return callee
     if isinstance(node.func, ast.Attribute):
-        held = ctx.type_of(node.func.value)
+        texpr = ctx.type_expression(node.func.value)
+        held = ctx.index.resolve_type(texpr)
         if held is not None:
-            return analysis.method(held, node.func.attr, exist_ok)
+            exact = ctx.index.is_exact(texpr)
+            return analysis.method(held, node.func.attr, exist_ok, exact)
     return Callee()
 
 

@@ -7,7 +7,7 @@ import ast
 from fastapi_prod_lint.core.imports import FUNCTION_NODES, Binding, LocalScope, local_scope
 from fastapi_prod_lint.core.project import ProjectIndex
 from fastapi_prod_lint.core.semantics import Role
-from fastapi_prod_lint.core.summary import dotted_parts, resolve_parts
+from fastapi_prod_lint.core.summary import SHADOWED, dotted_parts, resolve_parts
 from fastapi_prod_lint.core.types import FunctionTypes
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
@@ -53,7 +53,23 @@ class ModuleContext:
         parent = self.scopes[-1].qualname if self.scopes else ""
         name = "<lambda>" if isinstance(node, ast.Lambda) else getattr(node, "name", "")
         nested = self.scopes and isinstance(self.scopes[-1].node, FUNCTION_NODES)
-        return f"{parent}.<locals>.{name}" if nested else (f"{parent}.{name}" if parent else name)
+        if nested:
+            return f"{parent}.<locals>.{name}"
+        qualname = f"{parent}.{name}" if parent else name
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return self._shadowed(qualname, node.lineno)
+        return qualname
+
+    def _shadowed(self, qualname: str, line: int) -> str:
+        """`f@12` for an earlier definition of a function defined again later in the module
+        (the summary keeps it under that name; a call by name runs the later one)."""
+        summary = self.index.modules.get(self.module)
+        functions = {} if summary is None else summary.functions
+        info = functions.get(qualname)
+        if info is None or info.line == line:
+            return qualname
+        shadowed = f"{qualname}{SHADOWED}{line}"
+        return shadowed if shadowed in functions else qualname
 
     def pop_scope(self) -> None:
         self.scopes.pop()
@@ -132,10 +148,12 @@ class ModuleContext:
         """The canonical class of what an expression holds, when names tell: annotations,
         `Depends()` providers, constructor and factory calls, `with ... as`, module-level
         instances in any module, `self` attributes."""
+        return self.index.resolve_type(self.type_expression(expr))
+
+    def type_expression(self, expr: ast.expr) -> str | None:
+        """What `type_of` resolves: the expression's type as core/types.py writes it."""
         scopes = self.function_scopes()
-        if not scopes:
-            return None
-        return self.index.resolve_type(self._types(scopes[0]).of(expr))
+        return self._types(scopes[0]).of(expr) if scopes else None
 
     def function_scopes(self) -> list[Scope]:
         return [scope for scope in reversed(self.scopes) if isinstance(scope.node, FUNCTION_NODES)]

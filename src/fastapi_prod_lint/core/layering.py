@@ -236,8 +236,8 @@ class _Reader:
         analysis = analysis_for(ctx.index, (), ())
         callee = resolve_call(node, ctx, analysis)
         blocker = callee.blocker
-        if blocker is None and callee.function is not None:
-            chain = analysis.chain(callee.function)
+        if blocker is None:
+            chain = analysis.reach(callee)
             blocker = chain[1] if chain is not None else None
         if blocker is None or not blocker.name.startswith(HASHERS):
             return None

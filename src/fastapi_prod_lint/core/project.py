@@ -24,6 +24,7 @@ from fastapi_prod_lint.core.summary import (
     ModuleSummary,
     summarize,
 )
+from fastapi_prod_lint.core.types import TUPLE_SEP, UNION_SEP
 
 if TYPE_CHECKING:
     from fastapi_prod_lint.core.semantics import FastAPIFacts
@@ -402,6 +403,9 @@ class ProjectIndex:
             return self.call_result(self.canonical(rest))
         if kind == "D":
             return self.call_result(self.canonical(rest))
+        if kind == "I":  # an item of a tuple: `opts, registry = build()`
+            position, _, inner = rest.partition(":")
+            return self.resolve_type(self._tuple_item(inner, int(position)))
         if kind in ("A", "R"):
             name, _, inner = rest.partition(":")
             owner = self.resolve_type(inner)
@@ -416,6 +420,55 @@ class ProjectIndex:
             if method is not None:
                 return self.resolve_type(method[1].returns)
             return returned_class(f"{owner}.{name}")
+        return None
+
+    def is_exact(self, texpr: str | None, depth: int = 0) -> bool:
+        """What `texpr` holds was made by calling its class (`Registry()`, directly or through
+        a variable, an attribute, a tuple or an unannotated factory): an instance of that class
+        itself, so no subclass's override of a method runs instead (an annotation says less)."""
+        kind, _, rest = (texpr or "").partition(":")
+        if depth > 8:
+            return False
+        if kind == "C":
+            dotted = self.canonical(rest)
+            if self.class_(dotted) is not None:
+                return True
+            function = self.function(dotted)
+            return function is not None and self.is_exact(function[1].returns, depth + 1)
+        if kind == "O":
+            return self.is_exact(self.variable_type(self.canonical(rest)), depth + 1)
+        if kind == "U":
+            return all(self.is_exact(option, depth + 1) for option in rest.split(UNION_SEP))
+        if kind == "I":
+            position, _, inner = rest.partition(":")
+            return self.is_exact(self._tuple_item(inner, int(position)), depth + 1)
+        if kind == "A":
+            name, _, inner = rest.partition(":")
+            owner = self.resolve_type(inner)
+            held = None if owner is None else self.attribute_type(owner, name)
+            return self.is_exact(held, depth + 1)
+        return False
+
+    def _tuple_item(self, texpr: str | None, position: int) -> str | None:
+        """The type expression of item `position` of the tuple that `texpr` holds: a tuple
+        made in place, or returned by a project function or method, or held by a variable."""
+        for _ in range(8):  # (a variable holding a variable holding ...: short chains)
+            kind, _, rest = (texpr or "").partition(":")
+            if kind == "P":
+                parts = rest.split(TUPLE_SEP)
+                return parts[position] or None if position < len(parts) else None
+            if kind == "C":
+                function = self.function(self.canonical(rest))
+                texpr = None if function is None else function[1].returns
+            elif kind == "R":
+                name, _, inner = rest.partition(":")
+                owner = self.resolve_type(inner)
+                method = None if owner is None else self.method(owner, name)
+                texpr = None if method is None else method[1].returns
+            elif kind == "O":
+                texpr = self.variable_type(self.canonical(rest))
+            else:
+                return None
         return None
 
     def _alias(self, dotted: str) -> str | None:
@@ -448,6 +501,9 @@ class ProjectIndex:
 
         if self.class_(dotted) is not None:
             return dotted
+        made_by = self.variable_type(dotted) or ""
+        if made_by.startswith("C:") and made_by.endswith(".NewType"):  # `Tx(session)`
+            return self.resolve_type(f"T:{dotted}")
         function = self.function(dotted)
         if function is not None:
             return self.resolve_type(function[1].returns)
@@ -501,6 +557,38 @@ class ProjectIndex:
             if found is not None:
                 return found
         return None
+
+    @cached_property
+    def subclasses(self) -> dict[str, list[str]]:
+        """Canonical class -> the project classes that name it among their bases."""
+        found: dict[str, list[str]] = {}
+        for module, summary in self.modules.items():
+            for info in summary.classes.values():
+                for base in info.bases:
+                    found.setdefault(self.canonical(base), []).append(f"{module}.{info.name}")
+        return found
+
+    def overrides(self, class_name: str, name: str) -> tuple[str, ...]:
+        """Keys of the methods `name` that project subclasses of the project class
+        `class_name` define themselves, at any depth: what a call through it may run too."""
+        memo = ("overrides", class_name, name)
+        found = self.analyses.get(memo)
+        if isinstance(found, tuple):
+            return found
+        keys: set[str] = set()
+        seen: set[str] = set()
+        stack = list(self.subclasses.get(class_name, ()))
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            subclass = self.class_(current)
+            if subclass is not None and name in subclass[1].methods:
+                keys.add(f"{current}.{name}")
+            stack.extend(self.subclasses.get(current, ()))
+        result = self.analyses[memo] = tuple(sorted(keys))
+        return result
 
     def attribute_type(self, class_name: str, name: str) -> str | None:
         for owner in (class_name, *self.class_ancestors(class_name)):

@@ -26,6 +26,7 @@ from fastapi_prod_lint.core.imports import (
     scan_scope,
     top_level_statements,
 )
+from fastapi_prod_lint.core.module_globals import GlobalBindings, alias_target
 from fastapi_prod_lint.core.newer_syntax import TYPE_ALIAS
 from fastapi_prod_lint.core.run_once import run_once_calls, slot_resets, slot_writes
 from fastapi_prod_lint.core.types import FunctionTypes, NameResolver, annotation_type
@@ -35,6 +36,8 @@ DEPENDS_NAMES = frozenset(
 )
 ANNOTATED_NAMES = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
 LOCAL_PREFIX = "~"
+# an earlier definition of a redefined function or method is kept as "f@12" (its line)
+SHADOWED = "@"
 # a Depends() target made inline: `Depends(RateLimiter(5))` is recorded as "app.RateLimiter()"
 INSTANCE_SUFFIX = "()"
 # `app.include_router(...)` and friends: calls whose arguments the FastAPI facts read
@@ -231,6 +234,7 @@ def resolve_parts(
 class _Summarizer:
     def __init__(self, summary: ModuleSummary) -> None:
         self.summary = summary
+        self.globals = GlobalBindings(summary.variables)
 
     def name(self, expr: ast.expr, scopes: tuple[LocalScope, ...] = ()) -> str | None:
         parts = dotted_parts(expr)
@@ -342,6 +346,8 @@ class _Summarizer:
         scope, call_nodes, generator, typing_nodes = scan[:4]
         scopes = (scope,)
         types = FunctionTypes(node, self.resolver(scopes), scope.names, self_type, typing_nodes)
+        if scan.declared_global:
+            self.globals.function_writes(typing_nodes, scan.declared_global, types)
         decorators = []
         for decorator in node.decorator_list:
             if isinstance(decorator, ast.Call):
@@ -403,6 +409,10 @@ class _Summarizer:
             summary.depends.update(param.depends)
         for decorator_site in decorators:
             self.collect_depends(decorator_site)
+        earlier = summary.functions.get(qualname)
+        if earlier is not None:  # redefined: a call by name runs this one; the earlier one
+            shadowed = f"{qualname}{SHADOWED}{earlier.line}"  # keeps its own (route) roles
+            summary.functions[shadowed] = earlier._replace(name=shadowed)
         summary.functions[qualname] = FunctionInfo(
             qualname,
             node.lineno,
@@ -534,13 +544,23 @@ class _Summarizer:
             elif isinstance(stmt, ast.ClassDef):
                 self.class_(stmt)
             elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
-                self.assignment(stmt)
+                self.assignment(stmt, type_checking)
             elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
                 if not type_checking:  # (or under `if __name__ == "__main__":`)
                     self.module_call(stmt.value)
             elif isinstance(stmt, TYPE_ALIAS_NODES):
                 statement: Any = stmt  # ast.TypeAlias (3.12+): `type X = ...`
                 summary.type_aliases[statement.name.id] = ast.unparse(statement.value)
+                self.alias(statement.name.id, stmt.lineno, statement.value)
+        self.globals.merge()
+
+    def alias(self, name: str, line: int, value: ast.expr) -> None:
+        """An alias of a class (`Tx = NewType("Tx", AsyncSession)`): an annotation `Tx` means
+        that class (a dependency alias, `Annotated[C, Depends(f)]`, is recorded already)."""
+        if name not in self.summary.aliases:
+            target = alias_target(value, self.resolver(()))
+            if target is not None:
+                self.summary.aliases[name] = AliasInfo(name, line, target, ())
 
     def script(self, body: list[ast.stmt]) -> None:
         """The calls of a `__main__` block, and the functions handed to them."""
@@ -584,24 +604,29 @@ class _Summarizer:
         for name in names:
             summary.first_bound.setdefault(name, stmt.lineno)
 
-    def assignment(self, stmt: ast.Assign | ast.AnnAssign) -> None:
+    def assignment(self, stmt: ast.Assign | ast.AnnAssign, guarded: bool = False) -> None:
         targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
         names = [t.id for t in targets if isinstance(t, ast.Name)]
         value = stmt.value
-        if value is None or not names:
+        resolve = self.resolver(())
+        if value is None:
             return
-        if isinstance(value, TYPE_EXPRESSION_NODES) or (
-            isinstance(stmt, ast.AnnAssign) and _is_type_alias_annotation(stmt.annotation)
-        ):
+        if not names:  # `opts, registry = build()`: matched item by item
+            texpr = FunctionTypes.module_level(resolve).of(value)
+            self.globals.bind_targets(targets, texpr, guarded, frozenset())
+            return
+        type_alias = isinstance(stmt, ast.AnnAssign) and _is_type_alias_annotation(stmt.annotation)
+        if isinstance(value, TYPE_EXPRESSION_NODES) or type_alias:
             source = ast.unparse(value)
             for name in names:
                 self.summary.type_aliases[name] = source
         text = value.value if isinstance(value, ast.Constant) else None
         if isinstance(text, str) and len(text) <= MAX_CONSTANT:
             self.summary.strings.update(dict.fromkeys(names, text))
-        resolve = self.resolver(())
         texpr = (
-            annotation_type(stmt.annotation, resolve) if isinstance(stmt, ast.AnnAssign) else None
+            annotation_type(stmt.annotation, resolve)
+            if isinstance(stmt, ast.AnnAssign) and not type_alias
+            else None
         )
         if isinstance(value, ast.Call):
             site = self.module_call(value)
@@ -609,10 +634,8 @@ class _Summarizer:
                 for name in names:
                     self.summary.assigns[name] = site
         texpr = texpr or FunctionTypes.module_level(resolve).of(value)
-        if texpr:
-            for name in names:
-                self.summary.variables[name] = texpr
-        elif isinstance(value, ast.Subscript):
+        self.globals.bind_targets(targets, texpr, guarded, frozenset())
+        if not texpr and isinstance(value, ast.Subscript):
             annotated_type, depends = self.annotation_depends(value, ())
             if depends:
                 self.summary.depends.update(depends)
@@ -620,6 +643,9 @@ class _Summarizer:
                     self.summary.aliases[name] = AliasInfo(
                         name, stmt.lineno, annotated_type, depends
                     )
+        if isinstance(value, (*TYPE_EXPRESSION_NODES, ast.Call)) and not guarded:
+            for name in names:
+                self.alias(name, stmt.lineno, value)
 
     def module_call(self, node: ast.Call) -> CallSite | None:
         site = self.call(node, ())

@@ -10,17 +10,21 @@ short string the project index resolves later (`ProjectIndex.resolve_type`):
 - `A:<attr>:<texpr>`    attribute <attr> of what <texpr> holds
 - `R:<method>:<texpr>`  what calling method <method> on what <texpr> holds returns
 - `U:<texpr>\x1f<texpr>...`  a name bound several times: typed only if all agree
+- `P:<texpr>\x1e<texpr>...`  a tuple (`return opts, Registry()`); an empty part is unknown
+- `I:<n>:<texpr>`       item <n> of the tuple <texpr> holds (`opts, registry = build()`)
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
-from fastapi_prod_lint.core.imports import TYPING_NODES, walk_own_scope
+from fastapi_prod_lint.core.imports import TYPING_NODES, assigned_names, walk_own_scope
 
 NameResolver = Callable[[ast.expr], "str | None"]
 UNION_SEP = "\x1f"
+TUPLE_SEP = "\x1e"
+TUPLES = frozenset({"builtins.tuple", "typing.Tuple", "typing_extensions.Tuple"})
 
 ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
 OPTIONAL = frozenset({"typing.Optional", "typing_extensions.Optional"})
@@ -129,6 +133,9 @@ class FunctionTypes:
                 target = node.targets[0]
                 if isinstance(target, ast.Name):
                     self._bind(target.id, self.of(node.value))
+                elif isinstance(target, (ast.Tuple, ast.List)):
+                    for name, texpr in unpacked(target, self.of(node.value)):
+                        self._bind(name, texpr)
             elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
                 found = annotation_type(node.annotation, self.name)
                 self._bind(node.target.id, found or self.of(node.value))
@@ -178,6 +185,8 @@ class FunctionTypes:
                 held = self.of(func)
                 if held and held.startswith("O:"):
                     return f"C:{held[2:]}"
+        if isinstance(expr, ast.Tuple):
+            return tuple_of([self.of(element) for element in expr.elts])
         return None
 
     def _is_local_chain(self, expr: ast.expr) -> bool:
@@ -187,7 +196,12 @@ class FunctionTypes:
 
     def returns(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
         """What the function returns or, for a generator (a dependency with cleanup), yields."""
-        annotated = annotation_type(func.returns, self.name)
+        returns = func.returns
+        if isinstance(returns, ast.Subscript) and self.name(returns.value) in TUPLES:
+            elements = returns.slice.elts if isinstance(returns.slice, ast.Tuple) else []
+            if elements and not any(_is_ellipsis(element) for element in elements):
+                return tuple_of([annotation_type(element, self.name) for element in elements])
+        annotated = annotation_type(returns, self.name)
         if annotated:
             return annotated
         for node in self.typing_nodes:
@@ -196,3 +210,28 @@ class FunctionTypes:
                 if found:
                     return found
         return None
+
+
+def _is_ellipsis(expr: ast.expr) -> bool:
+    return isinstance(expr, ast.Constant) and expr.value is Ellipsis
+
+
+def tuple_of(elements: list[str | None]) -> str | None:
+    """`P:` of the elements' types (a part that holds a tuple itself is left unknown)."""
+    parts = [
+        "" if not texpr or TUPLE_SEP in texpr or UNION_SEP in texpr else texpr for texpr in elements
+    ]
+    return "P:" + TUPLE_SEP.join(parts) if any(parts) else None
+
+
+def unpacked(target: ast.Tuple | ast.List, texpr: str | None) -> Iterator[tuple[str, str | None]]:
+    """(name, type) of each plain name a tuple target binds, matched by position: `I:<n>:` of
+    the value's type (a starred target ends the matching; the names after it are unknown)."""
+    starred = False
+    for position, element in enumerate(target.elts):
+        starred = starred or isinstance(element, ast.Starred)
+        if isinstance(element, ast.Name):
+            known = texpr and not starred and UNION_SEP not in texpr
+            yield element.id, f"I:{position}:{texpr}" if known else None
+        else:
+            yield from ((name, None) for name in assigned_names(element))

@@ -31,7 +31,11 @@ class BlockingCallViaSyncHelper(Rule):
     project that reaches a blocking call at any depth, in any module: a service that calls a
     client that calls `requests.get`. The finding sits on the call in the async code, and the
     message shows the chain down to the blocking call. Methods are followed when the receiver's
-    class is known (an annotation, a constructor call, a module-level instance, `self`). A
+    class is known (an annotation, the project's own alias of a class such as a `NewType`, a
+    constructor call, `self`, or a module-level instance, however the module binds it:
+    `opts, registry = build()`, or `global engine; engine = Engine()` in any function). A call
+    through a method that the project's subclasses override follows each override, unless the
+    receiver was made by calling its class; an abstract method's own body counts for nothing. A
     helper behind `functools.cache`, `lru_cache` or `cached_property` runs its body once per
     process (per arguments): reading a key file there is run-once work, and is not followed.
     Nor is a load behind a slot the helper fills on first use (`global _registry` with
@@ -113,17 +117,15 @@ class BlockingCallViaSyncHelper(Rule):
         analysis = self._analysis(ctx)
         callee = resolve_call(node, ctx, analysis)
         found = None
-        if callee.function is not None:
-            values = analysis.values_for(
-                callee.function, bound_arguments(node, set(), ctx.qualified_name)
-            )
-            found = analysis.chain(callee.function, values=values)
+        if callee.function is not None or callee.overrides:
+            bound = bound_arguments(node, set(), ctx.qualified_name)
+            found = analysis.reach(callee, bound)
         elif isinstance(node.func, ast.Name):
             found = self._nested_chain(node.func.id, ctx, analysis)
         if found is None and _consuming(node, ctx):  # `list(rows())`: the generator runs here
             inner = resolve_call(node.args[0], ctx, analysis)  # type: ignore[arg-type]
-            if inner.function is not None:
-                found = analysis.chain(inner.function, consumed=True)
+            found = analysis.reach(inner, consumed=True)
+            if found is not None:
                 node = node.args[0]  # type: ignore[assignment]
         if found is not None:
             hold(ctx, self._finding(node, ctx, found), found[1].kind)
@@ -137,10 +139,9 @@ class BlockingCallViaSyncHelper(Rule):
             return
         analysis = self._analysis(ctx)
         callee = resolve_call(node.iter, ctx, analysis)
-        if callee.function is not None:
-            found = analysis.chain(callee.function, consumed=True)
-            if found is not None and analysis.chain(callee.function) is None:
-                hold(ctx, self._finding(node.iter, ctx, found), found[1].kind)
+        found = analysis.reach(callee, consumed=True)
+        if found is not None and analysis.reach(callee) is None:
+            hold(ctx, self._finding(node.iter, ctx, found), found[1].kind)
         yield from ()
 
     def leave_AsyncFunctionDef(
@@ -181,10 +182,10 @@ class BlockingCallViaSyncHelper(Rule):
                 callee = resolve_call(inner, ctx, analysis)
                 if callee.blocker is not None:
                     return (), callee.blocker
-                if callee.function is not None:
-                    found = analysis.chain(callee.function)
-                    if found is not None:
-                        return (hop_label(callee.function), *found[0]), found[1]
+                found = analysis.reach(callee)
+                if found is not None:
+                    hops = (hop_label(callee.function),) if callee.function else ()
+                    return (*hops, *found[0]), found[1]
         return None
 
     def _finding(self, node: ast.Call, ctx: ModuleContext, found: Chain) -> Finding:
