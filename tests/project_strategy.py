@@ -27,9 +27,9 @@ SETTINGS = (
     'ignore = ["FPL403"]',
     'extend-select = ["FPL202"]',
     'per-file-ignores = {{ "{folder}routes.py" = ["FPL101"], "*main.py" = ["FPL4"] }}',
-    'extend-exclude = ["{folder}helpers.py"]',
+    'extend-exclude = ["{helpers_path}"]',
     'allowed-calls = ["requests.get"]',
-    'extra-blocking-calls = ["{pkg}helpers.pure"]',
+    'extra-blocking-calls = ["{pkg}{helpers}.pure"]',
     "report-unserved-code = true",
 )
 # suppression comments, as flake8 reads them
@@ -56,18 +56,23 @@ HELPERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("with Session(engine) as session:", "    return session.exec(select(arg)).all()"),
     ),
     "pure": ((), ("return [arg, arg]",)),
+    "remember": ((), ("global current_user", "current_user = arg", "return arg")),
+    "apause": (("import time",), ("time.sleep(0.1)", "return arg")),  # an `async def`
 }
 DATABASE_HELPERS = ("save", "rows")
-# how a module reaches the helpers: (import line, prefix of a call); `{pkg}` is `app.` or,
-# in a flat layout, nothing
+ASYNC_HELPERS = ("apause",)
+# how a module reaches the helpers: (import line, prefix of a call); `{pkg}` is `app.` or, in
+# a flat layout, nothing; `{helpers}` is `helpers`, or `scripts.helpers` (excluded by default:
+# not checked, but its facts count where the app imports it)
 HELPER_IMPORTS = {
-    "from": ("from {pkg}helpers import {names}", ""),
-    "alias": ("import {pkg}helpers as helpers_mod", "helpers_mod."),
-    "relative": ("from .helpers import {names}", ""),
-    "package": ("from app import helpers", "helpers."),
-    "relative_package": ("from . import helpers", "helpers."),
-    "module": ("import helpers", "helpers."),
+    "from": ("from {pkg}{helpers} import {names}", ""),
+    "alias": ("import {pkg}{helpers} as helpers_mod", "helpers_mod."),
+    "relative": ("from .{helpers} import {names}", ""),
+    "package": ("from app{parent} import helpers", "helpers."),
+    "relative_package": ("from .{parent} import helpers", "helpers."),
+    "module": ("import {helpers}", "{helpers}."),
 }
+HELPER_MODULES = ("helpers", "scripts.helpers")
 # how the main module includes the router
 ROUTER_INCLUDES = {
     "from": ("from {pkg}routes import router", "router"),
@@ -151,6 +156,7 @@ class ProjectSpec:
     models_init: bool
     models: tuple[ModelSpec, ...]
     helpers: tuple[str, ...]
+    helpers_module: str  # one of HELPER_MODULES
     chained: bool  # the first helper calls the second
     helper_import: str  # one of HELPER_IMPORTS
     has_router: bool
@@ -233,6 +239,7 @@ def project_specs(draw: st.DrawFn) -> ProjectSpec:
         models_init=draw(st.booleans()),
         models=models,
         helpers=helpers,
+        helpers_module=draw(st.sampled_from(HELPER_MODULES)),
         chained=len(helpers) == 2 and draw(st.booleans()),
         helper_import=draw(st.sampled_from(sorted(HELPER_IMPORTS.keys() - unusable))),
         has_router=has_router,
@@ -243,6 +250,17 @@ def project_specs(draw: st.DrawFn) -> ProjectSpec:
 
 
 # -- rendering ----------------------------------------------------------------------------------
+def names_of(project: ProjectSpec) -> dict[str, str]:
+    """What the templates name: `{pkg}`, `{helpers}`, `{parent}` and `{helpers_path}`."""
+    parent = project.helpers_module.rpartition(".")[0]
+    return {
+        "pkg": package(project),
+        "helpers": project.helpers_module,
+        "parent": f".{parent}" if parent else "",
+        "helpers_path": module_path(package(project) + project.helpers_module),
+    }
+
+
 def package(project: ProjectSpec) -> str:
     """The dotted prefix of the project's modules: `app.`, or nothing in a flat layout."""
     return "" if project.flat else "app."
@@ -312,10 +330,13 @@ def render_helpers(project: ProjectSpec) -> str:
     if any(name in DATABASE_HELPERS for name in project.helpers):
         module.need("from sqlmodel import create_engine")
         module.body += ['engine = create_engine("sqlite://")', "", ""]
+    if "remember" in project.helpers:
+        module.body += ["current_user = None", "", ""]
     for i, name in enumerate(project.helpers):
         calls = [f"    {project.helpers[1]}(arg)"] if project.chained and i == 0 else []
         lines = [f"    {line}" for line in HELPERS[name][1]]
-        module.body += [f"def {name}(arg):", *calls, *lines, "", ""]
+        function = "async def" if name in ASYNC_HELPERS else "def"
+        module.body += [f"{function} {name}(arg):", *calls, *lines, "", ""]
     return module.render()
 
 
@@ -343,9 +364,11 @@ def render_route(
         if statement in ("helper", "depends") and route.helper is not None:
             template, prefix = HELPER_IMPORTS[project.helper_import]
             names = ", ".join(helpers_called(project))
-            module.need(template.format(pkg=package(project), names=names))
+            module.need(template.format(names=names, **names_of(project)))
+            prefix = prefix.format(**names_of(project))
             if statement == "helper":
-                lines.append(f"data = {prefix}{route.helper}(item_id)")
+                awaited = "await " if route.is_async and route.helper in ASYNC_HELPERS else ""
+                lines.append(f"data = {awaited}{prefix}{route.helper}(item_id)")
             else:
                 module.need("from fastapi import Depends")
                 defaults.append(f"extra=Depends({prefix}{route.helper})")
@@ -413,7 +436,9 @@ def render_route(
 def render_project(project: ProjectSpec) -> dict[str, str]:
     """Project-relative path -> text, for every file of the project."""
     pkg, folder = package(project), package(project).replace(".", "/")
-    settings = "".join(line.format(pkg=pkg, folder=folder) + "\n" for line in project.settings)
+    settings = "".join(
+        line.format(folder=folder, **names_of(project)) + "\n" for line in project.settings
+    )
     files = {"pyproject.toml": PYPROJECT + settings}
     main = Module()
     main.need("from fastapi import FastAPI")
@@ -439,7 +464,7 @@ def render_project(project: ProjectSpec) -> dict[str, str]:
             main.bottom.append(f"{model.name}.model_rebuild()")
         files[module_path(model_module(project, model.name))] = render_model(project, model)
     if project.helpers:
-        files[f"{folder}helpers.py"] = render_helpers(project)
+        files[names_of(project)["helpers_path"]] = render_helpers(project)
     if router is not None:
         files[f"{folder}routes.py"] = router.render()
     files[f"{folder}main.py"] = main.render()

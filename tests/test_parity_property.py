@@ -1,6 +1,8 @@
 """Parity as a property: on any generated multi-module FastAPI project, the CLI on the project,
-the CLI fed each file on stdin, flake8 and pylint (each file on its own, or all files in one
-run) report the same findings: path, line, column, code and message.
+the CLI on its files named in reverse order, the CLI fed each file on stdin, flake8 and pylint
+(each file on its own, or all files in one run) report the same findings: path, line, column,
+code and message. Every front end runs in this process (tests/harness/in_process.py), each run
+starting without a loaded project as a new process would.
 
 A few hundred examples run in the default suite; `FASTAPI_PROD_LINT_LONG_TESTS=1` (set by
 `.ci/run`'s long pass) runs thousands.
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from harness.compare import front_end_differences
-from harness.in_process import cli_on_project, cli_on_stdin, flake8, pylint
+from harness.in_process import cli_on_files, cli_on_project, cli_on_stdin, flake8, pylint
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from project_strategy import projects
@@ -60,6 +62,7 @@ def test_every_front_end_reports_the_same_findings(
     for code in sorted({found.code for found in reference}):
         event(code)
     others = {
+        "CLI on the files, last first": cli_on_files(root, python_files[::-1]),
         "CLI on stdin": cli_on_stdin(root, python_files),
         f"flake8 ({'each file' if per_file else 'one run'})": flake8(root, python_files, per_file),
         f"pylint ({'each file' if per_file else 'one run'})": pylint(root, python_files, per_file),

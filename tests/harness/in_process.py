@@ -1,6 +1,8 @@
 """Every front end run inside the test process, cheap enough for hundreds of generated projects:
-the CLI on the project and fed each file on stdin, flake8 and pylint on each file or on all of
-them at once. Each call starts as a fresh process would: no project loaded yet."""
+the CLI on the project, on its files and fed each file on stdin, flake8 and pylint on each file
+or on all of them at once. Each run starts as a fresh process would: no project loaded yet.
+flake8 and pylint use the summary cache as they do by default (in the test's own user cache
+folder); the CLI runs uncached."""
 
 from __future__ import annotations
 
@@ -58,6 +60,11 @@ def cli_on_project(project: Path, folder: str = ".") -> list[Reported]:
     return _cli(project, [folder])
 
 
+def cli_on_files(project: Path, files: Sequence[str]) -> list[Reported]:
+    """`fastapi-prod-lint FILE...` with every file named, in the order given."""
+    return _cli(project, list(files))
+
+
 def cli_on_stdin(project: Path, files: Sequence[str]) -> list[Reported]:
     """`fastapi-prod-lint --stdin-filename FILE -` once per file, the file's text on stdin."""
     return sorted(
@@ -68,7 +75,7 @@ def cli_on_stdin(project: Path, files: Sequence[str]) -> list[Reported]:
 
 
 class _Collected:
-    """What the reused flake8 style guide reported since the last `clear`."""
+    """What the reused flake8 style guide reported in the current call of `flake8()`."""
 
     violations: list[Any] = []  # noqa: RUF012 - reset before every run
 
@@ -111,15 +118,32 @@ def flake8(project: Path, files: Sequence[str], per_file: bool) -> list[Reported
 def _pylint_linter() -> Any:
     """One pylint linter with only our checker, reused: `Run` registers every checker and
     parses the options each time, which costs more than checking a small project."""
-    import astroid
     from pylint.lint import Run
 
-    astroid.MANAGER.module_denylist.update(ASTROID_SKIPS)
     options = ["--disable=all", "--enable=fastapi-prod-lint", "-sn", "--persistent=n"]
-    with tempfile.TemporaryDirectory() as folder, working_directory(Path(folder)), _captured():
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        working_directory(Path(folder)),
+        _captured(),
+        _astroid_skips_libraries(),
+    ):
         Path(folder, "empty.py").write_text("", encoding="utf-8")
         run = Run(["--load-plugins=fastapi_prod_lint.pylint", *options, "empty.py"], exit=False)
     return run.linter
+
+
+@contextlib.contextmanager
+def _astroid_skips_libraries() -> Iterator[None]:
+    """astroid's denylist for the duration of a run only: other tests in this process keep
+    astroid's default behaviour."""
+    import astroid
+
+    added = ASTROID_SKIPS - astroid.MANAGER.module_denylist
+    astroid.MANAGER.module_denylist.update(added)
+    try:
+        yield
+    finally:
+        astroid.MANAGER.module_denylist.difference_update(added)
 
 
 def pylint(project: Path, files: Sequence[str], per_file: bool) -> list[Reported]:
@@ -129,7 +153,7 @@ def pylint(project: Path, files: Sequence[str], per_file: bool) -> list[Reported
     linter = _pylint_linter()
     messages: list[Any] = []
     runs = [[name] for name in files] if per_file else [list(files)]
-    with working_directory(project), _captured():
+    with working_directory(project), _captured(), _astroid_skips_libraries():
         for names in runs:
             fresh_process()
             reporter = CollectingReporter()
