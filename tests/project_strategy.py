@@ -162,6 +162,7 @@ class ProjectSpec:
     has_router: bool
     router_include: str  # one of ROUTER_INCLUDES
     routes: tuple[RouteSpec, ...]
+    model_import: str  # "direct", "module_alias" (`import app.hero as hero_module`), "package"
     settings: tuple[str, ...]  # lines of SETTINGS
 
 
@@ -245,6 +246,7 @@ def project_specs(draw: st.DrawFn) -> ProjectSpec:
         has_router=has_router,
         router_include=draw(st.sampled_from(sorted(ROUTER_INCLUDES.keys() - unusable))),
         routes=tuple(draw(st.lists(route_specs(helpers, model_names), min_size=1, max_size=3))),
+        model_import=draw(st.sampled_from(("direct", "module_alias", "package"))),
         settings=tuple(draw(st.lists(st.sampled_from(SETTINGS), max_size=2, unique=True))),
     )
 
@@ -311,10 +313,32 @@ def render_model(project: ProjectSpec, spec: ModelSpec) -> str:
     return module.render()
 
 
+def models_parent(project: ProjectSpec) -> str | None:
+    """The package whose `__init__` holds the models' re-exports and rebuilds, if any."""
+    if project.models_package:
+        return f"{package(project)}models"
+    return None if project.flat else "app"
+
+
+def model_reference(project: ProjectSpec, module: Module, name: str) -> str:
+    """An expression for the model `name` in `module`, imported the project's way."""
+    dotted = model_module(project, name)
+    parent = models_parent(project)
+    if project.model_import == "module_alias":
+        module.need(f"import {dotted} as {name.lower()}_module")
+        return f"{name.lower()}_module.{name}"
+    if project.model_import == "package" and parent is not None:
+        module.need(f"from {parent} import {name}")
+        return name
+    module.need(f"from {dotted} import {name}")
+    return name
+
+
 def render_init(project: ProjectSpec) -> str:
     """The models' package `__init__`: re-exports, and the rebuilds placed there."""
     module = Module()
-    if not any(m.rebuild in ("init", "init_early") for m in project.models):
+    rebuilds = any(m.rebuild in ("init", "init_early") for m in project.models)
+    if not project.models or (not rebuilds and project.model_import != "package"):
         return ""
     for model in project.models:
         module.body.append(f"from {model_module(project, model.name)} import {model.name}")
@@ -397,11 +421,10 @@ def render_route(
             lines += ["with Session(engine) as session:", "    session.add(item_id)"]
             lines.append("    session.commit()")
         elif statement == "unique_check" and project.models:
-            model = route.response_model or project.models[0].name
+            model = model_reference(project, module, route.response_model or project.models[0].name)
             module.need(
                 "from fastapi import HTTPException",
                 "from sqlmodel import Session, create_engine, select",
-                f"from {model_module(project, model)} import {model}",
             )
             if 'engine = create_engine("sqlite://")' not in module.body:
                 module.body[:0] = ['engine = create_engine("sqlite://")', "", ""]
@@ -414,12 +437,9 @@ def render_route(
             ]
     keywords = ""
     if route.response_model is not None:
-        model = route.response_model
-        module.need(f"from {model_module(project, model)} import {model}")
-        keywords = f", response_model={model}"
+        keywords = f", response_model={model_reference(project, module, route.response_model)}"
     if route.body_model is not None:
-        module.need(f"from {model_module(project, route.body_model)} import {route.body_model}")
-        params.append(f"item: {route.body_model}")
+        params.append(f"item: {model_reference(project, module, route.body_model)}")
     path = f"/{route.name}/{{item_id}}"
     function = "async def" if route.is_async else "def"
     lines[min(1, len(lines) - 1)] += route.noqa[1]  # the first line after `pass`
