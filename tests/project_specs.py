@@ -135,20 +135,6 @@ class ProjectSpec:
     settings: tuple[str, ...]  # lines of SETTINGS
 
 
-def without_known_disagreement(models: tuple[ModelSpec, ...]) -> tuple[ModelSpec, ...]:
-    """Issue 14's FPL501 disagreement (a circular pair of model modules, one side importing the
-    other only under `TYPE_CHECKING`: flake8, pylint and stdin report a model the CLI does not)
-    is being fixed on its own branch; until it lands the other side imports nothing at runtime.
-    Remove this once that fix is merged."""
-    kinds = {model.other_import for model in models}
-    if "type_checking" not in kinds or not kinds & {"top", "bottom"}:
-        return models
-    return tuple(
-        replace(model, other_import="none") if model.other_import in ("top", "bottom") else model
-        for model in models
-    )
-
-
 def model_specs(count: int) -> st.SearchStrategy[tuple[ModelSpec, ...]]:
     names = ("Team", "Hero")[:count]
     return st.tuples(
@@ -167,7 +153,7 @@ def model_specs(count: int) -> st.SearchStrategy[tuple[ModelSpec, ...]]:
             )
             for i, name in enumerate(names)
         )
-    ).map(without_known_disagreement)
+    )
 
 
 def route_specs(helpers: tuple[str, ...], models: tuple[str, ...]) -> st.SearchStrategy[RouteSpec]:
