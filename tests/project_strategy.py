@@ -1,7 +1,8 @@
 """Hypothesis strategy for small multi-module FastAPI projects built from real building blocks.
 
-A project is a `pyproject.toml` (the root marker) and 3 to 7 modules, in a package `app` (with
-or without `__init__.py`) or flat at the root: a main module with `app = FastAPI()`, maybe a
+A project is a `pyproject.toml` (the root marker, sometimes left out) and 3 to 7 modules, in a
+package `app` (with or without `__init__.py`) or flat, at the root or in a service folder that
+is its own import root (`backend/`, `services/api/`): a main module with `app = FastAPI()`, maybe a
 router module, maybe a module of sync helpers (sleeping, fetching, reading files, talking to a
 database), and zero to two model modules (`Team`, `Hero`; pydantic or SQLModel, table or not,
 maybe in a `models` subpackage) that point at each other through string annotations, importing
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from hypothesis import strategies as st
 from project_specs import (
     ASYNC_HELPERS,
     DATABASE_HELPERS,
@@ -294,4 +296,21 @@ def render_project(project: ProjectSpec) -> dict[str, str]:
     return files
 
 
-projects = project_specs().map(render_project)
+def placed(files: dict[str, str], folder: str, marker: bool) -> dict[str, str]:
+    """The project moved into `folder` (a service folder that is its own import root, as
+    `backend/` in the full-stack template), with or without its pyproject.toml (without one, the
+    root is the folder the tools run from: the same for every front end)."""
+    moved = {
+        (name if name == "pyproject.toml" else folder + name): text for name, text in files.items()
+    }
+    if not marker:
+        del moved["pyproject.toml"]
+    return moved
+
+
+projects = st.builds(
+    placed,
+    project_specs().map(render_project),
+    st.sampled_from(("", "backend/", "services/api/")),
+    st.booleans(),
+)
