@@ -83,8 +83,9 @@ def test_root_is_the_marker_folder_else_the_invocation_directory(tmp_path, monke
     (root / ".git").mkdir()
     monkeypatch.chdir(root / "backend")
     assert find_root(file) == root
-    outside = write(tmp_path / "elsewhere", {"lone/main.py": ""})
+    outside = write(tmp_path / "elsewhere", {"lone/main.py": "", "svc/app/__init__.py": ""})
     assert find_root(outside / "lone/main.py") == outside / "lone"
+    assert find_root(outside / "svc/app/__init__.py") == outside / "svc"  # above the package
 
 
 def test_full_stack_layout_names_modules_as_the_code_imports_them(tmp_path):

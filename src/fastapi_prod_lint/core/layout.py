@@ -2,8 +2,10 @@
 
 **The root.** The nearest folder up from a file that holds `pyproject.toml`, `setup.cfg` or
 `.git`. Where there is none, the invocation directory when the file is inside it (as flake8
-and ruff do), else the file's own folder. The CLI, flake8 (any `-j`), pylint, `--stdin-filename`
-and pre-commit all ask `find_root`, so they index the same project for the same file.
+and ruff do), else the first folder up from the file that is no package (pylint's rule: the
+folder a package's modules are imported from). The CLI, flake8 (any `-j`), pylint,
+`--stdin-filename` and pre-commit all ask `find_root`, so they index the same project for the
+same file.
 
 **Import roots.** A service often lives in a folder that is its own `sys.path` entry:
 `backend/app/core.py` is imported as `app.core`, `server/auth.py` as `auth`. A folder is an
@@ -50,6 +52,8 @@ def find_root(path: Path, cwd: Path | None = None) -> Path:
     here = (cwd or Path.cwd()).resolve()
     if start == here or here in start.parents:
         return here
+    while (start / "__init__.py").exists() and start.parent != start:
+        start = start.parent  # the first folder up that is no package (pylint's sys.path rule)
     return start
 
 

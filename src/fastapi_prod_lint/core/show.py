@@ -14,7 +14,10 @@ def root_reason(root: Path) -> str:
     for marker in ROOT_MARKERS:
         if (root / marker).exists():
             return f"it holds {marker}"
-    return "no pyproject.toml, setup.cfg or .git above the path: the invocation directory"
+    none = "no pyproject.toml, setup.cfg or .git above the path"
+    if root == Path.cwd().resolve():
+        return f"{none}: the invocation directory"
+    return f"{none}: the first folder up that is no package"
 
 
 def describe(project: Project) -> str:
