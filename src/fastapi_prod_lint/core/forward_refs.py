@@ -350,18 +350,23 @@ class ForwardRefs:
             dotted = self.index.canonical(target)
         return dotted
 
+    def bound_by(self, need: Need, rebuild: Rebuild) -> bool:
+        """The name is bound when `rebuild` runs: above the call when the rebuild is in the
+        model's own module, else anywhere in that module (or in the one `need.also` names)."""
+        if rebuild.line and rebuild.module.module == need.module.module:
+            first = need.module.first_bound.get(need.name)
+            return first is not None and first < rebuild.line
+        return self.bound(need.module, need.name) or (
+            need.also is not None and self.bound(need.also, need.name)
+        )
+
     def available(self, need: Need, rebuild: Rebuild, major: int = 2) -> bool:
         """A rebuild finds the name: supplied, or bound in the calling module by then; under
         pydantic 1 passed, or bound in the model's module by then (it sees no caller)."""
         if major == 1:
             if need.name in rebuild.passed or need.name in BUILTIN_NAMES:
                 return True
-            if rebuild.line and rebuild.module.module == need.module.module:
-                first = need.module.first_bound.get(need.name)
-                return first is not None and first < rebuild.line
-            return self.bound(need.module, need.name) or (
-                need.also is not None and self.bound(need.also, need.name)
-            )
+            return self.bound_by(need, rebuild)
         if need.name in rebuild.supplied:
             return True
         if not rebuild.sees_caller:

@@ -168,11 +168,4 @@ class ModelRebuildBeforeNamesAreBound(Rule):
         module, or bound in the model's module (above the call when that is the same one)."""
         if need.name in BUILTIN_NAMES or refs.available(need, rebuild, major):
             return True
-        if major == 1:
-            return False
-        if rebuild.line and need.module.module == rebuild.module.module:
-            first = need.module.first_bound.get(need.name)
-            return first is not None and first < rebuild.line
-        return refs.bound(need.module, need.name) or (
-            need.also is not None and refs.bound(need.also, need.name)
-        )
+        return major != 1 and refs.bound_by(need, rebuild)
