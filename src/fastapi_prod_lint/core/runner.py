@@ -118,7 +118,7 @@ def load_project(
     cache = Cache.of(root, cache_dir) if use_cache else None
     old, facts = cache.load() if cache else ({}, None)
     left_out: list[str] = []
-    checked = list(python_files(root, settings.exclude, left_out=left_out))
+    checked = _stats(python_files(root, settings.exclude, left_out=left_out))
     heads = _import_heads(checked, old)
     layout = layout_for(root, settings.src, heads)
     entries = _summarize_changed(layout, checked, old, jobs, heads)
@@ -152,40 +152,47 @@ def _unchanged(entry: CacheEntry, stat: os.stat_result) -> bool:
     return (entry.mtime_ns, entry.size) == (stat.st_mtime_ns, stat.st_size)
 
 
-def _import_heads(keys: Iterable[str], old: dict[str, CacheEntry]) -> dict[str, tuple[str, ...]]:
-    """file -> the names it imports absolutely: cached while the file holds, else read."""
-    heads: dict[str, tuple[str, ...]] = {}
+def _stats(keys: Iterable[str]) -> dict[str, os.stat_result]:
+    """file -> its status, once per run (a file that cannot be examined is left out)."""
+    found: dict[str, os.stat_result] = {}
     for key in keys:
         try:
-            stat = os.stat(key)
-            entry = old.get(key)
-            heads[key] = entry.heads if entry and _unchanged(entry, stat) else _heads_of(key)
+            found[key] = os.stat(key)
         except OSError:
             continue
+    return found
+
+
+def _import_heads(
+    stats: dict[str, os.stat_result], old: dict[str, CacheEntry]
+) -> dict[str, tuple[str, ...]]:
+    """file -> the names it imports absolutely: cached while the file holds, else read."""
+    heads: dict[str, tuple[str, ...]] = {}
+    for key, stat in stats.items():
+        entry = old.get(key)
+        if entry and _unchanged(entry, stat):
+            heads[key] = entry.heads
+        else:
+            try:
+                heads[key] = import_heads(read_regular(key))
+            except OSError:
+                continue
     return heads
-
-
-def _heads_of(key: str) -> tuple[str, ...]:
-    return import_heads(read_regular(key))
 
 
 def _summarize_changed(
     layout: Layout,
-    keys: Iterable[str],
+    stats: dict[str, os.stat_result],
     old: dict[str, CacheEntry],
     jobs: int,
     heads: dict[str, tuple[str, ...]] | None = None,
 ) -> dict[str, CacheEntry]:
-    """An entry for every file of `keys`: the cached one while the file's modification time and
-    size hold and its module name is the same, else a new summary (keeping cached findings
+    """An entry for every file of `stats`: the cached one while the file's modification time
+    and size hold and its module name is the same, else a new summary (keeping cached findings
     whose file content is unchanged)."""
     entries: dict[str, CacheEntry] = {}
     todo: list[tuple[str, os.stat_result]] = []
-    for key in keys:
-        try:
-            stat = os.stat(key)
-        except OSError:
-            continue
+    for key, stat in stats.items():
         entry = old.get(key)
         if entry and _unchanged(entry, stat) and entry.module == layout.module_name(key)[0]:
             entries[key] = entry
@@ -223,7 +230,7 @@ def _imported_left_out(
         return {}
     unchanged = all(old.get(key) is entry for key, entry in entries.items())
     if unchanged and entries.keys() == old.keys() - set(left_out):
-        kept = _summarize_changed(layout, [key for key in left_out if key in old], old, jobs)
+        kept = _summarize_changed(layout, _stats(key for key in left_out if key in old), old, jobs)
         if all(old.get(key) is entry for key, entry in kept.items()):
             return kept
     by_name = {layout.module_name(key)[0]: key for key in left_out}
@@ -238,7 +245,7 @@ def _imported_left_out(
                     key = by_name.get(".".join(parts[:end]))
                     if key is not None and key not in found:
                         wanted.add(key)
-        added = _summarize_changed(layout, sorted(wanted), old, jobs)
+        added = _summarize_changed(layout, _stats(sorted(wanted)), old, jobs)
         found.update(added)
         pending = list(added.values())
     return found
